@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { registerBenchCommands } from './cli/bench-commands.js';
+import { registerMemoryCommands } from './cli/memory-commands.js';
+import { isMemoryError } from './memory/errors.js';
+
+/** The `memr1` command: every capability of the engine, scriptable without a window. */
+export function buildProgram(): Command {
+  const program = new Command('memr1')
+    .description('Memory-R1 Desktop engine: a memory that learns to manage itself')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerMemoryCommands(program);
+  registerBenchCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (isMemoryError(error)) {
+      console.error(`memr1: ${error.message} [${error.code}]`);
+      return 2;
+    }
+    console.error(`memr1: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.MEMR1_DEBUG && error instanceof Error) console.error(error.stack);
+    return 1;
+  }
+}

