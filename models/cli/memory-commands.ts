@@ -6,6 +6,7 @@ import { withoutVector } from '../memory/records.js';
 import { MemoryStore, type SearchMode } from '../memory/store.js';
 import { describeMemory, describeOperation, operationView, printJson, searchView } from './output.js';
 import { defaultDatabasePath } from './paths.js';
+import { createProgress } from './progress.js';
 
 interface GlobalOptions {
   db: string;
@@ -171,7 +172,8 @@ export function registerMemoryCommands(program: Command): void {
         } catch (error) {
           throw new Error(`${o.in} is not JSON: ${(error as Error).message}`);
         }
-        const result = await importJson(store, data);
+        const progress = createProgress();
+        const result = await importJson(store, data, (done, total) => progress.update('import', done, total)).finally(progress.stop);
         if (g.json) printJson(result);
         else console.log(`imported ${result.imported}, skipped ${result.skipped.length} already present${result.reembedded ? ' (re-embedded)' : ''}`);
       }),

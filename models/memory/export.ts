@@ -5,6 +5,7 @@ import { decodeVector, encodeVector } from './snapshot.js';
 import type { MemoryStore } from './store.js';
 
 const FORMAT = 'memr1-memories';
+const IMPORT_CHUNK = 500;
 
 const ExportedMemory = z.object({
   id: z.string().min(1),
@@ -76,7 +77,7 @@ export async function exportMarkdown(store: MemoryStore): Promise<string> {
  * journaled as an ADD with origin `import`; ids already present are skipped.
  * Vectors are reused when the file's embedder is the store's, else re-embedded.
  */
-export async function importJson(store: MemoryStore, data: unknown): Promise<ImportResult> {
+export async function importJson(store: MemoryStore, data: unknown, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
   const parsed = MemoryExport.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -95,8 +96,10 @@ export async function importJson(store: MemoryStore, data: unknown): Promise<Imp
       fresh.push(memory);
     }
   }
-  const ops = await store.addMany(
-    fresh.map((m) => ({
+  let imported = 0;
+  // In chunks: each is journaled and committed on its own, and progress can be shown.
+  for (let start = 0; start < fresh.length; start += IMPORT_CHUNK) {
+    const chunk = fresh.slice(start, start + IMPORT_CHUNK).map((m) => ({
       id: m.id,
       text: m.text,
       subject: m.subject,
@@ -106,8 +109,9 @@ export async function importJson(store: MemoryStore, data: unknown): Promise<Imp
       updated_at: m.updated_at,
       version: m.version,
       ...(sameEmbedder && m.vector_b64 ? { vector: decodeVector(m.vector_b64) } : {}),
-    })),
-    { origin: 'import' },
-  );
-  return { imported: ops.length, skipped, reembedded: !sameEmbedder };
+    }));
+    imported += (await store.addMany(chunk, { origin: 'import' })).length;
+    onProgress?.(imported, fresh.length);
+  }
+  return { imported, skipped, reembedded: !sameEmbedder };
 }

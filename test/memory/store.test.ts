@@ -98,6 +98,20 @@ describe('MemoryStore on a real LanceDB folder', () => {
     await store.close();
   });
 
+  it('stores vectors at unit length and scores vector hits by cosine similarity', async () => {
+    const store = await openStore();
+    const raw = Float32Array.from({ length: 512 }, (_, i) => (i % 7) - 3); // not unit length
+    const op = await store.add({ text: 'A memory with a hand-made vector.', subject: 'x', vector: raw });
+    const stored = await store.get(op.memory_id!);
+    expect(Math.hypot(...stored.vector)).toBeCloseTo(1, 5);
+    expect(cosine(stored.vector, raw)).toBeCloseTo(1, 5);
+    await store.add({ text: 'Another memory.', subject: 'x' });
+    const query = Float32Array.from({ length: 512 }, (_, i) => ((i * 3) % 5) - 2);
+    for (const hit of await store.search(query, { k: 2 })) expect(hit.score).toBeCloseTo(cosine(query, hit.memory.vector), 4);
+    await expect(store.add({ text: 'zero', subject: 'x', vector: new Float32Array(512) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await store.close();
+  });
+
   it('lists with paging, newest change first', async () => {
     const store = await openStore();
     const ops = await store.addMany(Array.from({ length: 7 }, (_, i) => ({ text: `Fact number ${i}.`, subject: i % 2 ? 'odd' : 'even' })));
