@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerBenchCommands } from './cli/bench-commands.js';
+import { registerChatCommand } from './cli/chat-command.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
+import { registerModelCommands } from './cli/model-commands.js';
+import { ChatModelError } from './llm/chat-model.js';
 import { isMemoryError } from './memory/errors.js';
 
 /** The `memr1` command: every capability of the engine, scriptable without a window. */
@@ -10,6 +13,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerMemoryCommands(program);
+  registerChatCommand(program);
+  registerModelCommands(program);
   registerBenchCommands(program);
   return program;
 }
@@ -21,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (isMemoryError(error)) {
+    if (isMemoryError(error) || error instanceof ChatModelError) {
       console.error(`memr1: ${error.message} [${error.code}]`);
       return 2;
     }

@@ -1,16 +1,5 @@
 import type { Embedder } from '../embed/embedder.js';
-
-/** mulberry32: a small seeded PRNG, so a benchmark run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/seeded-random.js';
 
 /**
  * Unit vectors shaped like sentence embeddings: points scattered around topic
@@ -28,7 +17,7 @@ export class TopicVectors {
     seed: number,
     private readonly spread = 0.75,
   ) {
-    const uniform = seededRandom(seed);
+    const uniform = mulberry32(seed);
     this.gaussian = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
     this.centres = Array.from({ length: topics }, () => this.unit(() => this.gaussian()));
     this.pickTopic = () => Math.floor(uniform() * topics);

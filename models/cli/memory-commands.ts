@@ -23,7 +23,7 @@ export function registerMemoryCommands(program: Command): void {
     .command('memory')
     .description('add, search, list, edit, delete, undo, export and import memories')
     .addOption(new Option('--db <dir>', 'memory database folder or LanceDB URI').default(defaultDatabasePath(), '~/.memr1/profiles/default/memory'))
-    .option('--embed <spec>', 'embedder: use-lite | openai:<base-url>#<model>', DEFAULT_EMBEDDER)
+    .option('--embed <spec>', 'embedder: use-lite | transformers:<folder> | openai:<base-url>#<model>', DEFAULT_EMBEDDER)
     .option('--json', 'print JSON');
 
   const run = <T>(access: Access, needsEmbedder: boolean, action: (store: MemoryStore, opts: T, global: GlobalOptions) => Promise<void>) =>

@@ -1,8 +1,17 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Where a profile's data lives when `--db` is not given: `$MEMR1_HOME` or `~/.memr1`. */
+/** The default profile's folder: `$MEMR1_HOME/profiles/default`, `$MEMR1_HOME` defaulting to `~/.memr1`. */
+export function defaultProfileDir(): string {
+  return join(process.env.MEMR1_HOME ?? join(homedir(), '.memr1'), 'profiles', 'default');
+}
+
+/** Where the profile's memory database lives when `--db` is not given. */
 export function defaultDatabasePath(): string {
-  const home = process.env.MEMR1_HOME ?? join(homedir(), '.memr1');
-  return join(home, 'profiles', 'default', 'memory');
+  return join(defaultProfileDir(), 'memory');
+}
+
+/** Where the profile's downloaded models live when `--models` is not given. */
+export function defaultModelsDir(): string {
+  return join(defaultProfileDir(), 'models');
 }

@@ -1,5 +1,6 @@
 import type { Embedder } from './embedder.js';
 import { OpenAiEmbedder } from './openai-embedder.js';
+import { TransformersEmbedder } from './transformers-embedder.js';
 import { UseLiteEmbedder } from './use-lite.js';
 
 /** The embedder used when none is named: works offline, weights ship with the app. */
@@ -8,16 +9,20 @@ export const DEFAULT_EMBEDDER = 'use-lite';
 /**
  * Builds an embedder from a spec string (the CLI's `--embed`):
  * - `use-lite`: Universal Sentence Encoder lite on TensorFlow.js (default, offline);
+ * - `transformers:<folder>`: a transformers.js feature-extraction model folder
+ *   (Hugging Face ONNX layout, `onnx/model.onnx`), e.g. all-MiniLM-L6-v2;
  * - `openai:<base-url>#<model>`: any OpenAI-compatible `/v1/embeddings` server,
  *   e.g. `openai:http://127.0.0.1:11434/v1#nomic-embed-text`. The key, if any,
  *   comes from `MEMR1_EMBED_API_KEY`.
  */
 export async function createEmbedder(spec: string = DEFAULT_EMBEDDER): Promise<Embedder> {
   if (spec === 'use-lite') return UseLiteEmbedder.load();
+  const transformers = /^transformers:(.+)$/.exec(spec);
+  if (transformers) return TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);
   if (openai) {
     const apiKey = process.env.MEMR1_EMBED_API_KEY;
     return OpenAiEmbedder.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
   }
-  throw new Error(`unknown embedder "${spec}"; use "use-lite" or "openai:<base-url>#<model>"`);
+  throw new Error(`unknown embedder "${spec}"; use "use-lite", "transformers:<folder>" or "openai:<base-url>#<model>"`);
 }

@@ -42,6 +42,8 @@ export interface Generation {
   /** The streamed pieces, with log-probabilities when asked for. */
   tokens: TokenChunk[];
   finishReason: FinishReason;
+  /** Tokens generated, where the backend counts them. */
+  completionTokens?: number;
 }
 
 /** What a model is and where it runs, for the UI and for logs. */
@@ -66,12 +68,23 @@ export interface ChatModel {
   dispose(): Promise<void>;
 }
 
+export type ChatModelErrorCode =
+  | 'UNREACHABLE'
+  | 'HTTP_ERROR'
+  | 'UNKNOWN_MODEL'
+  | 'BAD_STREAM'
+  | 'TIMEOUT'
+  | 'LOAD_FAILED'
+  | 'OFFLINE'
+  | 'DOWNLOAD_INTERRUPTED'
+  | 'INVALID_OPTIONS';
+
 /** Thrown when a model cannot be reached, loaded or understood; the message says what to do. */
 export class ChatModelError extends Error {
   override readonly name = 'ChatModelError';
 
   constructor(
-    readonly code: 'UNREACHABLE' | 'HTTP_ERROR' | 'UNKNOWN_MODEL' | 'BAD_STREAM' | 'TIMEOUT' | 'LOAD_FAILED' | 'OFFLINE' | 'INVALID_OPTIONS',
+    readonly code: ChatModelErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

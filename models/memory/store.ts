@@ -5,7 +5,7 @@ import { MemoryError } from './errors.js';
 import { Journal } from './journal.js';
 import { MemoryTable, type MemoryFilter, type ScoredMemory } from './memory-table.js';
 import type { Fact, MemoryRecord, OperationRecord } from './records.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import type { z } from 'zod';
 import { AddMemoryInput, EditMemoryInput, PreservedFields, isoTime, memoryId, memoryText, parseInput } from './validate.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface TestServer {
   url: string;
-  requests: Array<{ method: string; path: string; body: string }>;
+  requests: Array<{ method: string; path: string; body: string; headers: IncomingMessage['headers'] }>;
   close: () => Promise<void>;
 }
 
@@ -14,7 +14,7 @@ export async function startServer(handle: (req: IncomingMessage, body: string, r
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', body });
+      requests.push({ method: req.method ?? '', path: req.url ?? '', body, headers: req.headers });
       handle(req, body, res);
     });
   });
