@@ -3,7 +3,6 @@
  * here can go into the memory store (DESIGN §3) and the operation journal
  * without being refused: well-formed Unicode, one line, bounded length.
  */
-import type { z } from 'zod';
 
 /** Model output longer than this is refused unread: a reply this long is degenerate, and parsing stays bounded. */
 export const MAX_OUTPUT_CHARS = 100_000;
@@ -52,9 +51,3 @@ export function tooLongReason(length: number): string | null {
     : null;
 }
 
-/** The first issue of a failed schema check, as a short reason. */
-export function schemaReason(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'unexpected JSON';
-  return issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
-}

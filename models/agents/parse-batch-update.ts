@@ -3,10 +3,11 @@
  * Never throws; each entry gets the single-fact decision's safety checks, and
  * a memory is changed at most once per reply.
  */
+import { schemaReason } from '../util/zod-reason.js';
 import { z } from 'zod';
 import { findJson, isJsonObject } from './json-extraction.js';
 import { decodeOperation, noop, RawOperation, type UpdateDecision } from './memory-operation.js';
-import { memoryText, schemaReason, tooLongReason } from './output-text.js';
+import { memoryText, tooLongReason } from './output-text.js';
 
 /** As `UpdateDecision`, but an ADD carries its text: the batch format has no separate fact per entry. */
 export type BatchOperation = Exclude<UpdateDecision, { event: 'ADD' }> | { event: 'ADD'; text: string };

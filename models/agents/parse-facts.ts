@@ -2,9 +2,10 @@
  * Reads the extracted facts (the reply to `factExtractionPrompt`). Never
  * throws: facts that cannot be stored are dropped, and `reason` says so.
  */
+import { schemaReason } from '../util/zod-reason.js';
 import { z } from 'zod';
 import { findJson, isJsonObject } from './json-extraction.js';
-import { memoryText, schemaReason, tooLongReason } from './output-text.js';
+import { memoryText, tooLongReason } from './output-text.js';
 
 export interface ExtractedFacts {
   facts: string[];

@@ -3,9 +3,10 @@
  * reply without a clear label counts as WRONG, with the reason, so a broken
  * judge can only lower the score.
  */
+import { schemaReason } from '../util/zod-reason.js';
 import { z } from 'zod';
 import { findJson, isJsonObject } from './json-extraction.js';
-import { excerpt, schemaReason, tooLongReason } from './output-text.js';
+import { excerpt, tooLongReason } from './output-text.js';
 
 export type JudgeLabel = 'CORRECT' | 'WRONG';
 

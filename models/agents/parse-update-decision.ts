@@ -3,9 +3,10 @@
  * `updateDecisionPrompt`). Never throws: an answer that cannot be used safely
  * is a NOOP with the reason, which the operation journal records.
  */
+import { schemaReason } from '../util/zod-reason.js';
 import { findJson, isJsonObject } from './json-extraction.js';
 import { decodeOperation, eventFromWord, noop, RawOperation, resolveMemoryId, type UpdateDecision } from './memory-operation.js';
-import { excerpt, memoryText, schemaReason, tooLongReason } from './output-text.js';
+import { excerpt, memoryText, tooLongReason } from './output-text.js';
 
 export type { UpdateDecision } from './memory-operation.js';
 

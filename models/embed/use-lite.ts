@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chunk, type Embedder } from './embedder.js';
-import { ensureTfBackend, type TfBackendInfo } from './tf-backend.js';
+import { ensureTfBackend, type TfBackendInfo } from '../util/tf-backend.js';
 import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
 
 const require = createRequire(import.meta.url);
