@@ -1,10 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
+import { registerTrainCommands } from './cli/train-commands.js';
 import { ChatModelError } from './llm/chat-model.js';
 import { isMemoryError } from './memory/errors.js';
+import { CheckpointError } from './rl/checkpoints.js';
 
 /** The `memr1` command: every capability of the engine, scriptable without a window. */
 export function buildProgram(): Command {
@@ -13,6 +16,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerMemoryCommands(program);
+  registerAgentCommands(program);
+  registerTrainCommands(program);
   registerChatCommand(program);
   registerModelCommands(program);
   registerBenchCommands(program);
@@ -26,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (isMemoryError(error) || error instanceof ChatModelError) {
+    if (isMemoryError(error) || error instanceof ChatModelError || error instanceof CheckpointError) {
       console.error(`memr1: ${error.message} [${error.code}]`);
       return 2;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Embedder } from '../embed/embedder.js';
 import { UseLiteEmbedder } from '../embed/use-lite.js';
 import { MemoryStore } from '../memory/store.js';
+import { measureRl, type RlFigures } from './rl-perf.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
 
@@ -24,6 +25,7 @@ export interface PerfReport {
   machine: { cpus: number; cpu_model: string; node: string; tf_backend: string };
   retrieval: Record<string, RetrievalFigures>;
   embed: { embedder: string; sentences: number; sentences_per_s: number; backend: string };
+  rl: RlFigures;
 }
 
 export interface PerfOptions {
@@ -40,7 +42,8 @@ const LOAD_BATCH = 10_000;
 /**
  * Measures top-k retrieval latency through `MemoryStore.search` on real LanceDB
  * files at several sizes (synthetic 512-d topic vectors stand in for
- * embeddings at scale), and the default embedder's throughput on real text.
+ * embeddings at scale), the default embedder's throughput on real text, and
+ * the RL hot paths (a GRPO update, a manager decision).
  */
 export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
   const retrieval: Record<string, RetrievalFigures> = {};
@@ -48,10 +51,12 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
   const embedder = await UseLiteEmbedder.load();
   try {
     const embed = await measureEmbedding(embedder, options);
+    const rl = await measureRl(embedder, options.onProgress);
     return {
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name },
       retrieval,
       embed: { ...embed, backend: embedder.backend.name },
+      rl,
     };
   } finally {
     await embedder.dispose();

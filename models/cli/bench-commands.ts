@@ -9,7 +9,7 @@ export function registerBenchCommands(program: Command): void {
 
   bench
     .command('perf')
-    .description('retrieval latency at 1k/10k/100k memories and embedding throughput')
+    .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times')
     .option('--json <file>', 'also write the figures as JSON')
     .option('--sizes <list>', 'comma-separated memory counts', '1000,10000,100000')
     .option('--queries <n>', 'queries per size', (v) => Number.parseInt(v, 10), 200)
@@ -43,5 +43,9 @@ function formatPerf(report: PerfReport): string {
     lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} |`);
   }
   lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);
+  lines.push(
+    `GRPO update, 64 manager states x G=8: ${report.rl.grpo_step_ms} ms median, ${report.rl.grpo_step_p95_ms} ms p95 (${report.rl.actions_per_state_mean} actions per state)`,
+    `manager decision without the LLM: ${report.rl.manager_decide_ms} ms median, ${report.rl.manager_decide_p95_ms} ms p95`,
+  );
   return lines.join('\n');
 }

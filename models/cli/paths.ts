@@ -15,3 +15,8 @@ export function defaultDatabasePath(): string {
 export function defaultModelsDir(): string {
   return join(defaultProfileDir(), 'models');
 }
+
+/** Where the profile's trained policies live when `--policies` is not given. */
+export function defaultPoliciesDir(): string {
+  return join(defaultProfileDir(), 'policies');
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bernoulliEntropy } from './core-algos.js';
 import type { TrainablePolicy } from './policy.js';
 import { scoreBatch, scoreState, type RowState } from './pad-batch.js';
-import { createResidualNet, frozenCopy, variablesOf } from './residual-net.js';
+import { createResidualNet, frozenCopy, inputDimOf, variablesOf } from './residual-net.js';
 
 /** A keep/drop decision per item (the answer agent's 60 candidates): a feature row and a zero-shot keep logit per item. */
 export type BernoulliState = RowState;
@@ -15,15 +15,15 @@ export type KeepMask = readonly number[];
  * the memory distillation policy. log π(mask|s) sums over the state's items.
  */
 export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask> {
-  constructor(
-    readonly net: tf.Sequential,
-    readonly featureDim: number,
-    private readonly hidden: number,
-  ) {}
+  readonly featureDim: number;
+
+  /** Wraps a residual net (fresh, or loaded from a checkpoint). */
+  constructor(readonly net: tf.LayersModel) {
+    this.featureDim = inputDimOf(net);
+  }
 
   static create(featureDim: number, options: { hidden?: number; seed?: number } = {}): BernoulliPolicy {
-    const hidden = options.hidden ?? 32;
-    return new BernoulliPolicy(createResidualNet(featureDim, hidden, options.seed ?? 1), featureDim, hidden);
+    return new BernoulliPolicy(createResidualNet(featureDim, options.hidden ?? 32, options.seed ?? 1));
   }
 
   logProb(states: readonly BernoulliState[], actions: readonly KeepMask[]): tf.Tensor1D {
@@ -70,7 +70,7 @@ export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask
   }
 
   snapshot(): BernoulliPolicy {
-    return new BernoulliPolicy(frozenCopy(this.net, () => createResidualNet(this.featureDim, this.hidden, 1)), this.featureDim, this.hidden);
+    return new BernoulliPolicy(frozenCopy(this.net));
   }
 
   stateLogits(state: BernoulliState): Float32Array {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { categoricalEntropy } from './core-algos.js';
 import { drawIndex, type TrainablePolicy } from './policy.js';
 import { scoreBatch, scoreState, type RowState } from './pad-batch.js';
-import { createResidualNet, frozenCopy, variablesOf } from './residual-net.js';
+import { createResidualNet, frozenCopy, inputDimOf, variablesOf } from './residual-net.js';
 
 /** One decision among a variable number of actions: a feature row and a prior logit (the zero-shot decision) per action. */
 export type CategoricalState = RowState;
@@ -15,15 +15,15 @@ const MASKED = -1e9;
  * actions are padded and masked in a batch.
  */
 export class CategoricalPolicy implements TrainablePolicy<CategoricalState, number> {
-  constructor(
-    readonly net: tf.Sequential,
-    readonly featureDim: number,
-    private readonly hidden: number,
-  ) {}
+  readonly featureDim: number;
+
+  /** Wraps a residual net (fresh, or loaded from a checkpoint). */
+  constructor(readonly net: tf.LayersModel) {
+    this.featureDim = inputDimOf(net);
+  }
 
   static create(featureDim: number, options: { hidden?: number; seed?: number } = {}): CategoricalPolicy {
-    const hidden = options.hidden ?? 32;
-    return new CategoricalPolicy(createResidualNet(featureDim, hidden, options.seed ?? 1), featureDim, hidden);
+    return new CategoricalPolicy(createResidualNet(featureDim, options.hidden ?? 32, options.seed ?? 1));
   }
 
   logProb(states: readonly CategoricalState[], actions: readonly number[]): tf.Tensor1D {
@@ -71,7 +71,7 @@ export class CategoricalPolicy implements TrainablePolicy<CategoricalState, numb
   }
 
   snapshot(): CategoricalPolicy {
-    return new CategoricalPolicy(frozenCopy(this.net, () => createResidualNet(this.featureDim, this.hidden, 1)), this.featureDim, this.hidden);
+    return new CategoricalPolicy(frozenCopy(this.net));
   }
 
   stateLogits(state: CategoricalState): Float32Array {

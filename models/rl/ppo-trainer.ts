@@ -10,6 +10,8 @@ export interface PpoConfig {
   valueClip: number;
   valueCoef: number;
   entropyCoef: number;
+  /** β of a k3 KL(π_θ || π_ref) loss term, as verl's `use_kl_loss`: keeps PPO near the reference too. 0 turns it off. */
+  klCoef: number;
   epochs: number;
   minibatchSize: number;
   gamma: number;
@@ -24,6 +26,7 @@ export const DEFAULT_PPO: PpoConfig = {
   valueClip: 0.2,
   valueCoef: 0.5,
   entropyCoef: 0.01,
+  klCoef: 0.02,
   epochs: 4,
   minibatchSize: 64,
   gamma: 1,
@@ -37,7 +40,7 @@ export const DEFAULT_PPO: PpoConfig = {
  * Proximal Policy Optimization (Schulman et al., 2017) with a separate critic
  * V(s): one action per state, GAE advantages (for Memory-R1's single-step
  * episodes these are r - V(s)), clipped ratio, clipped value loss, entropy
- * bonus, shuffled minibatches. Actor and critic have their own optimizers, as
+ * bonus, a KL loss to the reference, shuffled minibatches. Actor and critic have their own optimizers, as
  * in the paper's setup (different learning rates).
  */
 export class PpoTrainer<S, A> {
@@ -54,7 +57,7 @@ export class PpoTrainer<S, A> {
   ) {
     this.actorOptimizer = tf.train.adam(config.learningRate);
     this.criticOptimizer = tf.train.adam(config.criticLearningRate);
-    this.reference = policy.snapshot(); // only to report KL to the start, PPO's loss has no KL term
+    this.reference = policy.snapshot();
   }
 
   async step(states: readonly S[], reward: RewardFn<S, A>): Promise<StepMetrics> {
@@ -69,6 +72,7 @@ export class PpoTrainer<S, A> {
     const { advantages, returns } = gae(rewards, oldValues, states.map(() => true), this.config.gamma, this.config.lambda);
     const normalized = whiten(advantages);
     const oldLogp = Array.from(tf.tidy(() => this.policy.logProb(states, actions).dataSync()));
+    const refLogp = Array.from(tf.tidy(() => this.reference.logProb(states, actions).dataSync()));
 
     const actorVariables = this.policy.variables();
     const criticVariables = variablesOf(this.critic);
@@ -84,8 +88,9 @@ export class PpoTrainer<S, A> {
           const values = (this.critic.apply(tf.tensor2d(batchFeatures, [batch.length, stateDim])) as tf.Tensor).reshape([-1]) as tf.Tensor1D;
           const valueLoss = clippedValueLoss(values, tf.tensor1d(pick(oldValues)), tf.tensor1d(pick(returns)), this.config.valueClip);
           const entropy = tf.mean(this.policy.entropy(pick(states)));
+          const kl = tf.mean(klPenalty(logp, tf.tensor1d(pick(refLogp)), 'k3'));
           last = { policyLoss: policy.loss.dataSync()[0]!, valueLoss: valueLoss.dataSync()[0]!, clipFraction: policy.clipFraction.dataSync()[0]! };
-          return tf.addN([policy.loss, tf.mul(this.config.valueCoef, valueLoss), tf.mul(-this.config.entropyCoef, entropy)]) as tf.Scalar;
+          return tf.addN([policy.loss, tf.mul(this.config.valueCoef, valueLoss), tf.mul(-this.config.entropyCoef, entropy), tf.mul(this.config.klCoef, kl)]) as tf.Scalar;
         }, [...actorVariables, ...criticVariables]);
         this.actorOptimizer.applyGradients(Object.fromEntries(actorVariables.map((v) => [v.name, grads[v.name]!])));
         this.criticOptimizer.applyGradients(Object.fromEntries(criticVariables.map((v) => [v.name, grads[v.name]!])));

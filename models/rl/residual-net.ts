@@ -29,9 +29,10 @@ export function variablesOf(net: tf.LayersModel): tf.Variable[] {
   return net.trainableWeights.map((weight) => weight.read() as tf.Variable);
 }
 
-/** A frozen copy with the same weights (the KL reference). */
-export function frozenCopy(net: tf.Sequential, build: () => tf.Sequential): tf.Sequential {
-  const copy = build();
+/** A frozen copy of a residual net with the same weights (the KL reference). */
+export function frozenCopy(net: tf.LayersModel): tf.Sequential {
+  const hidden = net.layers[0]!.getConfig().units as number;
+  const copy = createResidualNet(inputDimOf(net), hidden, 1);
   copy.setWeights(net.getWeights());
   copy.trainable = false;
   return copy;

@@ -1,0 +1,95 @@
+import type { Embedder } from '../embed/embedder.js';
+import type { ChatModel, TokenChunk } from '../llm/chat-model.js';
+import type { ScoredMemory } from '../memory/memory-table.js';
+import type { MemoryRecord } from '../memory/records.js';
+import type { MemoryStore } from '../memory/store.js';
+import type { BernoulliPolicy, BernoulliState, KeepMask } from '../rl/bernoulli-policy.js';
+import { distillState, type Candidate } from './answer-state.js';
+import { parseAnswer } from './parse-answer.js';
+import { answerPrompt, type SubjectMemories } from './prompts.js';
+
+export interface AnswerAgentOptions {
+  store: MemoryStore;
+  embedder: Embedder;
+  /** Writes the answer from the kept memories; without it the agent returns the kept memories only. */
+  llm?: ChatModel;
+  policy: BernoulliPolicy;
+  /** Candidates retrieved per question (the paper: 60). */
+  candidates?: number;
+  /** With exactly two subjects (LoCoMo's two speakers), half the candidates come from each, as in the paper. */
+  subjects?: readonly string[];
+}
+
+/** What the agent retrieved, kept and (with an LLM) answered. */
+export interface AnswerResult {
+  question: string;
+  candidates: MemoryRecord[];
+  scores: number[];
+  state: BernoulliState;
+  mask: KeepMask;
+  kept: MemoryRecord[];
+  answer?: string;
+  /** The memories the LLM said it used, as it quoted them. */
+  selected?: string[];
+  /** Why the LLM's reply could not be read, when it could not. */
+  reason?: string;
+}
+
+const DEFAULT_CANDIDATES = 60;
+
+/**
+ * The Answer Agent (Memory-R1 §3.2): retrieve 60 candidate memories, distil
+ * them with the Bernoulli keep/drop policy, answer from the kept ones with the
+ * paper's prompt. Greedy by default; pass `random` to sample (RL).
+ */
+export class AnswerAgent {
+  constructor(private readonly options: AnswerAgentOptions) {}
+
+  /** Retrieval and distillation only (the LLM-free path). */
+  async distil(question: string, random?: () => number): Promise<AnswerResult> {
+    const [vector] = await this.options.embedder.embed([question]);
+    const hits = await this.retrieve(vector!);
+    const candidates: Candidate[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
+    const state = distillState(question, candidates);
+    const mask = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
+    const records = hits.map((h) => h.memory);
+    return { question, candidates: records, scores: hits.map((h) => h.score), state, mask, kept: records.filter((_, i) => mask[i] === 1) };
+  }
+
+  /** Distils, then answers with the LLM when there is one. */
+  async answer(question: string, random?: () => number): Promise<AnswerResult> {
+    const result = await this.distil(question, random);
+    if (!this.options.llm) return result;
+    const reply = await this.options.llm.generate(this.prompt(result), { maxTokens: 200 });
+    const parsed = parseAnswer(reply.text);
+    return { ...result, answer: parsed.answer, selected: parsed.selected, ...(parsed.reason ? { reason: parsed.reason } : {}) };
+  }
+
+  /** Distils, then streams the LLM's reply (for the chat). */
+  async *streamAnswer(question: string, signal?: AbortSignal): AsyncGenerator<{ distilled: AnswerResult } | { token: TokenChunk }> {
+    const distilled = await this.distil(question);
+    yield { distilled };
+    if (!this.options.llm) return;
+    for await (const token of this.options.llm.stream(this.prompt(distilled), { maxTokens: 200, ...(signal ? { signal } : {}) })) yield { token };
+  }
+
+  /** The paper's answer prompt over the kept memories, grouped per subject. */
+  prompt(result: AnswerResult) {
+    const groups = new Map<string, SubjectMemories['memories'][number][]>();
+    for (const memory of result.kept) {
+      const list = groups.get(memory.subject) ?? [];
+      list.push({ id: memory.id, time: memory.event_time, text: memory.text });
+      groups.set(memory.subject, list);
+    }
+    return answerPrompt(result.question, [...groups].map(([subject, memories]) => ({ subject, memories })));
+  }
+
+  private async retrieve(vector: Float32Array): Promise<ScoredMemory[]> {
+    const { store, subjects } = this.options;
+    const k = this.options.candidates ?? DEFAULT_CANDIDATES;
+    if ((await store.count()) === 0) return [];
+    if (subjects?.length !== 2) return store.search(vector, { k });
+    const halves = await Promise.all(subjects.map((subject) => store.search(vector, { k: Math.floor(k / 2), subject })));
+    return halves.flat().sort((a, b) => b.score - a.score);
+  }
+}

@@ -1,0 +1,153 @@
+import type { Embedder } from '../embed/embedder.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import type { ScoredMemory } from '../memory/memory-table.js';
+import type { MemoryRecord, OperationRecord } from '../memory/records.js';
+import type { MemoryStore } from '../memory/store.js';
+import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
+import { heuristicDecision } from './heuristic-prior.js';
+import { actionIndex, managerActions, managerState, type FactView, type ManagerAction, type RelatedMemory } from './manager-state.js';
+import { parseFacts } from './parse-facts.js';
+import { parseUpdateDecision } from './parse-update-decision.js';
+import { factExtractionPrompt, updateDecisionPrompt } from './prompts.js';
+
+export interface MemoryManagerOptions {
+  store: MemoryStore;
+  embedder: Embedder;
+  /** Extracts facts and gives the prior decision; without it the message is the fact and a similarity heuristic is the prior. */
+  llm?: ChatModel;
+  policy: CategoricalPolicy;
+  /** Recorded in each operation's origin (`manager@<version>`). */
+  policyVersion: string;
+  /** Related memories considered per fact (the paper: 10). */
+  topK?: number;
+}
+
+/** One message to remember from. */
+export interface TurnInput {
+  subject: string;
+  text: string;
+  time?: string | null;
+  sources?: string[];
+  turnId?: string | null;
+  /** Facts already extracted (e.g. LoCoMo observations); skips LLM extraction. */
+  facts?: string[];
+}
+
+/** What the manager saw and chose for one fact. */
+export interface ManagerDecision {
+  fact: FactView;
+  related: RelatedMemory[];
+  prior: ManagerAction;
+  priorSource: 'llm' | 'heuristic';
+  /** Why the LLM's answer could not be used, when it could not. */
+  priorReason?: string;
+  /** The LLM's merged text for its UPDATE, used when the policy picks the same UPDATE. */
+  mergedText?: string;
+  state: CategoricalState;
+  actionIndex: number;
+  action: ManagerAction;
+}
+
+export interface AppliedDecision extends ManagerDecision {
+  op: OperationRecord;
+}
+
+const DEFAULT_TOP_K = 10;
+
+/**
+ * The Memory Manager (Memory-R1 §3.1): for each fact of a turn, the top-K
+ * related memories, a prior decision (LLM or heuristic), and the policy's
+ * choice among ADD / NOOP / UPDATE(i) / DELETE(i), journaled and applied
+ * through the memory store. Greedy by default; pass `random` to sample (RL).
+ */
+export class MemoryManager {
+  private readonly topK: number;
+
+  constructor(private readonly options: MemoryManagerOptions) {
+    this.topK = options.topK ?? DEFAULT_TOP_K;
+  }
+
+  async ingest(turn: TurnInput, random?: () => number): Promise<AppliedDecision[]> {
+    const facts = turn.facts ?? (await this.extractFacts(turn));
+    const applied: AppliedDecision[] = [];
+    // One fact at a time: each operation changes what the next one is compared with.
+    for (const text of facts) {
+      const { decision, records } = await this.decide({ text, subject: turn.subject, time: turn.time ?? null }, random);
+      applied.push({ ...decision, op: await this.apply(decision, records, turn) });
+    }
+    return applied;
+  }
+
+  /** Retrieves the related memories and chooses an operation for one fact, without applying it. */
+  async decide(fact: { text: string; subject: string; time: string | null }, random?: () => number): Promise<{ decision: ManagerDecision; records: MemoryRecord[] }> {
+    const [vector] = await this.options.embedder.embed([fact.text]);
+    const hits: ScoredMemory[] = (await this.options.store.count()) > 0 ? await this.options.store.search(vector!, { k: this.topK }) : [];
+    const view: FactView = { text: fact.text, vector: vector!, subject: fact.subject, time: fact.time };
+    const related: RelatedMemory[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
+    const prior = this.options.llm ? await this.llmPrior(view, related) : { action: heuristicDecision(view, related), source: 'heuristic' as const };
+    return { decision: this.choose(view, related, prior, random), records: hits.map((h) => h.memory) };
+  }
+
+  /** The policy's choice given everything already retrieved (no I/O: the fast path measured by `bench perf`). */
+  choose(fact: FactView, related: RelatedMemory[], prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string }, random?: () => number): ManagerDecision {
+    const state = managerState(fact, related, prior.action);
+    const index = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
+    return {
+      fact,
+      related,
+      prior: prior.action,
+      priorSource: prior.source,
+      ...(prior.reason ? { priorReason: prior.reason } : {}),
+      ...(prior.mergedText ? { mergedText: prior.mergedText } : {}),
+      state,
+      actionIndex: index,
+      action: managerActions(related.length)[index]!,
+    };
+  }
+
+  private async extractFacts(turn: TurnInput): Promise<string[]> {
+    if (!this.options.llm) return [turn.text];
+    const reply = await this.options.llm.generate(factExtractionPrompt([{ speaker: turn.subject, text: turn.text, time: turn.time ?? null }]), { maxTokens: 400 });
+    return parseFacts(reply.text).facts;
+  }
+
+  private async llmPrior(fact: FactView, related: RelatedMemory[]) {
+    const reply = await this.options.llm!.generate(updateDecisionPrompt({ text: fact.text, time: fact.time }, related.map((m) => ({ id: m.id, text: m.text, time: m.event_time }))), { maxTokens: 200 });
+    const decision = parseUpdateDecision(reply.text, related.map((m) => m.id));
+    const indexOf = (id: string) => related.findIndex((m) => m.id === id);
+    const action: ManagerAction =
+      decision.event === 'UPDATE' ? { kind: 'UPDATE', index: indexOf(decision.targetId) } : decision.event === 'DELETE' ? { kind: 'DELETE', index: indexOf(decision.targetId) } : { kind: decision.event };
+    return {
+      action,
+      source: 'llm' as const,
+      ...(decision.event === 'NOOP' && decision.reason ? { reason: decision.reason } : {}),
+      ...(decision.event === 'UPDATE' ? { mergedText: decision.text } : {}),
+    };
+  }
+
+  /** Journals and applies the chosen operation through the store. */
+  private async apply(decision: ManagerDecision, records: readonly MemoryRecord[], turn: TurnInput): Promise<OperationRecord> {
+    const { store, policyVersion } = this.options;
+    const sources = turn.sources ?? [];
+    const context = { origin: `manager@${policyVersion}`, turn_id: turn.turnId ?? null, fact: { text: decision.fact.text, sources } };
+    const action = decision.action;
+    switch (action.kind) {
+      case 'ADD':
+        return store.add({ text: decision.fact.text, subject: decision.fact.subject, event_time: decision.fact.time, sources }, context);
+      case 'NOOP':
+        return store.noop(records[0]?.id ?? null, context);
+      case 'DELETE':
+        return store.delete(records[action.index]!.id, context);
+      case 'UPDATE': {
+        const target = records[action.index]!;
+        // The LLM's merge when it proposed this very update; otherwise the new fact supersedes (the old text stays in the journal).
+        const merged = decision.prior.kind === 'UPDATE' && actionIndex(decision.prior, records.length) === actionIndex(action, records.length) ? decision.mergedText : undefined;
+        return store.edit(
+          target.id,
+          { text: merged ?? decision.fact.text, sources: [...new Set([...target.sources, ...sources])], event_time: decision.fact.time ?? target.event_time },
+          context,
+        );
+      }
+    }
+  }
+}

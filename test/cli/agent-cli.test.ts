@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'memr1-agent-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function memr1(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, MEMR1_HOME: join(root, 'home') } });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+async function json<T>(...args: string[]): Promise<T> {
+  const result = await memr1(...args, '--json');
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface Ingested {
+  policy_version: string;
+  operations: Array<{ kind: string; memory_id: string; op_id: string; text: string; before: { text: string } | null; prior_source: string }>;
+}
+
+describe('memr1 ingest / ask / train / policy (the CLI, as a separate process)', () => {
+  const db = join(root, 'db');
+  const policies = join(root, 'policies');
+
+  it('ingest chooses and applies operations and prints them; ask returns the kept memories', async () => {
+    const first = await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Alice', '--text', 'Alice lives in Paris.', '--time', '2023-01-01', '--source', 'D1:1');
+    expect(first.policy_version).toBe('prior');
+    expect(first.operations).toEqual([expect.objectContaining({ kind: 'ADD', text: 'Alice lives in Paris.', before: null, prior_source: 'heuristic' })]);
+    expect(first.operations[0]!.op_id).toMatch(/^[0-9a-f-]{36}$/);
+    const second = await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Alice', '--text', 'Alice resides in Paris now, near the river.');
+    expect(second.operations[0]).toMatchObject({ kind: 'UPDATE', memory_id: first.operations[0]!.memory_id, before: { text: 'Alice lives in Paris.' } });
+    await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Bob', '--text', 'Bob is a pilot.');
+
+    const asked = await json<{ candidates: number; kept: Array<{ id: string; text: string; score: number }> }>('ask', '--db', db, '--policies', policies, '--query', 'Where does Alice live?');
+    expect(asked.candidates).toBe(2);
+    expect(asked.kept[0]).toMatchObject({ text: 'Alice resides in Paris now, near the river.' });
+  });
+
+  it('train writes a checkpoint, a metrics file and makes it current; policy show and rollback manage versions', async () => {
+    const trained = await json<{ version: string; metrics_file: string; after: { optimal_rate: number } }>('train', '--agent', 'manager', '--algo', 'grpo', '--steps', '3', '--seed', '5', '--policies', policies);
+    expect(trained.version).toBe('v0001');
+    const lines = readFileSync(trained.metrics_file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; reward_mean: number; kl: number });
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3]);
+    expect(lines.every((l) => Number.isFinite(l.reward_mean) && Number.isFinite(l.kl))).toBe(true);
+    await json('train', '--agent', 'manager', '--algo', 'ppo', '--steps', '2', '--seed', '6', '--policies', policies);
+
+    const shown = await json<{ current: string; versions: Array<{ version: string; algo: string }> }>('policy', 'show', '--agent', 'manager', '--policies', policies);
+    expect(shown.current).toBe('v0002');
+    expect(shown.versions.map((v) => v.algo)).toEqual(['grpo', 'ppo']);
+    const ingested = await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Cy', '--text', 'Cy enjoys chess.');
+    expect(ingested.policy_version).toBe('v0002');
+
+    expect(await json('policy', 'rollback', '--agent', 'manager', '--policies', policies)).toEqual({ agent: 'manager', current: 'v0001' });
+    const nothing = await memr1('policy', 'rollback', '--agent', 'manager', '--policies', policies);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/NOTHING_TO_ROLL_BACK/);
+  });
+});
