@@ -18,6 +18,12 @@ export interface AnswerAgentOptions {
   candidates?: number;
   /** With exactly two subjects (LoCoMo's two speakers), half the candidates come from each, as in the paper. */
   subjects?: readonly string[];
+  /**
+   * `hybrid` (default) ranks candidates by vector and full-text (BM25) search
+   * fused by reciprocal rank (DESIGN §4.1); `vector` by cosine alone. Either
+   * way a candidate's `score` is its cosine similarity to the question.
+   */
+  retrieval?: 'hybrid' | 'vector';
 }
 
 /** What the agent retrieved, kept and (with an LLM) answered. */
@@ -48,7 +54,7 @@ export class AnswerAgent {
   /** Retrieval and distillation only (the LLM-free path). */
   async distil(question: string, random?: () => number): Promise<AnswerResult> {
     const [vector] = await this.options.embedder.embed([question]);
-    const hits = await this.retrieve(vector!);
+    const hits = await this.retrieve(question, vector!);
     const candidates: Candidate[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
     const state = distillState(question, candidates);
     const mask = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
@@ -84,12 +90,22 @@ export class AnswerAgent {
     return answerPrompt(result.question, [...groups].map(([subject, memories]) => ({ subject, memories })));
   }
 
-  private async retrieve(vector: Float32Array): Promise<ScoredMemory[]> {
+  private async retrieve(question: string, vector: Float32Array): Promise<ScoredMemory[]> {
     const { store, subjects } = this.options;
     const k = this.options.candidates ?? DEFAULT_CANDIDATES;
     if ((await store.count()) === 0) return [];
-    if (subjects?.length !== 2) return store.search(vector, { k });
-    const halves = await Promise.all(subjects.map((subject) => store.search(vector, { k: Math.floor(k / 2), subject })));
-    return halves.flat().sort((a, b) => b.score - a.score);
+    const hybrid = (this.options.retrieval ?? 'hybrid') === 'hybrid';
+    const search = (limit: number, subject?: string) =>
+      hybrid ? store.search(question, { k: limit, mode: 'hybrid', ...(subject ? { subject } : {}) }) : store.search(vector, { k: limit, ...(subject ? { subject } : {}) });
+    // Per-subject lists merge by their own scores: cosines, or reciprocal-rank sums computed the same way in each list.
+    const ranked = subjects?.length === 2 ? (await Promise.all(subjects.map((subject) => search(Math.floor(k / 2), subject)))).flat().sort((a, b) => b.score - a.score) : await search(k);
+    return ranked.map(({ memory }) => ({ memory, score: cosine(vector, memory.vector) }));
   }
+}
+
+/** Cosine of unit vectors (the store keeps them at unit length). */
+function cosine(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
 }

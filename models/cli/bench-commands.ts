@@ -1,11 +1,21 @@
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { runPerfBench, type PerfReport } from '../bench/perf.js';
+import { CachingEmbedder } from '../embed/caching-embedder.js';
+import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
+import { formatEvidenceReport } from '../eval/evidence/format-report.js';
+import { parseMethods } from '../eval/evidence/methods.js';
+import { runEvidenceTrack } from '../eval/evidence/run-evidence-track.js';
+import { loadLocomo } from '../eval/locomo/load-locomo.js';
+import { splitLocomo } from '../eval/locomo/split.js';
+import { defaultProfileDir } from './paths.js';
 import { createProgress } from './progress.js';
 
 /** `memr1 bench …`: benchmarks that print what they measured. */
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').description('benchmarks (timings live here, never in tests)');
+  registerLocomoBench(bench);
 
   bench
     .command('perf')
@@ -28,6 +38,38 @@ export function registerBenchCommands(program: Command): void {
       if (opts.json) {
         await writeFile(opts.json, `${JSON.stringify(report, null, 2)}\n`);
         console.log(`\nwrote ${opts.json}`);
+      }
+    });
+}
+
+function registerLocomoBench(bench: Command): void {
+  bench
+    .command('locomo')
+    .description("LoCoMo with the Memory-R1 split; the evidence track needs no LLM")
+    .requiredOption('--data <file>', 'path to locomo10.json (read in place, never copied)')
+    .addOption(new Option('--track <track>', 'evidence: sources of the kept memories against the gold evidence ids').choices(['evidence']).default('evidence'))
+    .option('--methods <list>', 'comma-separated: rag, mem0, mem0-60, ppo, grpo', 'rag,mem0,mem0-60')
+    .addOption(new Option('--split <split>', 'which questions').choices(['val', 'test']).default('test'))
+    .option('--checkpoints <dir>', 'trained policies for ppo/grpo, as <dir>/<algo>/{manager,answer}', join(defaultProfileDir(), 'locomo-checkpoints'))
+    .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
+    .option('--json <file>', 'also write the results as JSON')
+    .action(async (opts: { data: string; methods: string; split: 'val' | 'test'; checkpoints: string; embed: string; json?: string }) => {
+      const methods = parseMethods(opts.methods);
+      const split = splitLocomo(await loadLocomo(opts.data));
+      const part = opts.split === 'val' ? split.validation : split.test;
+      const embedder = new CachingEmbedder(await createEmbedder(opts.embed));
+      const progress = createProgress();
+      try {
+        const report = await runEvidenceTrack({ conversations: part.conversations, questions: part.questions, methods, embedder, checkpoints: opts.checkpoints, onProgress: progress.update });
+        progress.stop();
+        console.log(formatEvidenceReport(report));
+        if (opts.json) {
+          await writeFile(opts.json, `${JSON.stringify({ split: opts.split, ...report }, null, 2)}\n`);
+          console.log(`\nwrote ${opts.json}`);
+        }
+      } finally {
+        progress.stop();
+        await embedder.dispose();
       }
     });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerAgent } from '../../models/agents/answer-agent.js';
 import { ANSWER_FEATURE_DIM } from '../../models/agents/answer-state.js';
+import { cosine } from '../../models/embed/embedder.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
 import { MemoryStore } from '../../models/memory/store.js';
 import { BernoulliPolicy } from '../../models/rl/bernoulli-policy.js';
@@ -24,7 +25,10 @@ describe('AnswerAgent on a real store', () => {
     const result = await agent.answer('What store did Gina open?');
     expect(result.candidates).toHaveLength(12);
     expect(result.kept).toEqual(result.candidates.slice(0, 4)); // the zero-shot prior keeps ranks 0–3
-    expect(result.scores).toEqual([...result.scores].sort((a, b) => b - a));
+    // Ranked by hybrid (vector + BM25) search; each score is the candidate's cosine to the question.
+    const [question] = await (await realEmbedder()).embed(['What store did Gina open?']);
+    result.candidates.forEach((memory, i) => expect(result.scores[i]).toBeCloseTo(cosine(question!, memory.vector), 5));
+    expect(result.candidates[0]!.text).toMatch(/clothing store/);
     expect(result.answer).toBeUndefined();
     await store.close();
   });

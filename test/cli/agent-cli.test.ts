@@ -70,3 +70,21 @@ describe('memr1 ingest / ask / train / policy (the CLI, as a separate process)',
     expect(nothing.stderr).toMatch(/NOTHING_TO_ROLL_BACK/);
   });
 });
+
+describe('memr1 bench locomo (the CLI, as a separate process)', () => {
+  it('runs the evidence track on a LoCoMo-shaped file and writes the JSON the issue names', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/locomo-mini.json', import.meta.url));
+    const out = join(root, 'evidence.json');
+    const result = await memr1('bench', 'locomo', '--data', fixture, '--track', 'evidence', '--split', 'val', '--methods', 'rag,mem0,mem0-60', '--json', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/\| mem0 \| \*\*overall\*\* \|/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { split: string; methods: Record<string, { overall: { evidence_recall: number; evidence_f1: number; kept_mean: number } }> };
+    expect(report.split).toBe('val');
+    for (const method of ['rag', 'mem0', 'mem0-60']) {
+      expect(report.methods[method]!.overall).toEqual({ questions: expect.any(Number), evidence_recall: expect.any(Number), evidence_f1: expect.any(Number), kept_mean: expect.any(Number) });
+    }
+    const missing = await memr1('bench', 'locomo', '--data', join(root, 'nope.json'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/LoCoMo data not found at .*nope\.json: pass --data/);
+  });
+});

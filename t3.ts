@@ -1,0 +1,13 @@
+import { UseLiteEmbedder } from './models/embed/use-lite.js';
+import { CachingEmbedder } from './models/embed/caching-embedder.js';
+import { loadLocomo } from './models/eval/locomo/load-locomo.js';
+import { splitLocomo } from './models/eval/locomo/split.js';
+import { runEvidenceTrack } from './models/eval/evidence/run-evidence-track.js';
+import { formatEvidenceReport } from './models/eval/evidence/format-report.js';
+const embedder = new CachingEmbedder(await UseLiteEmbedder.load());
+const split = splitLocomo(await loadLocomo('../shared/data/locomo10.json'));
+const part = split[(process.argv[2] ?? 'validation') as 'validation'];
+let last = '';
+const report = await runEvidenceTrack({ conversations: part.conversations, questions: part.questions, methods: ['rag', 'mem0', 'mem0-60'], embedder, checkpoints: '/tmp/none', onProgress: (s) => { if (s !== last) { last = s; process.stderr.write(s + '\n'); } } });
+console.log(formatEvidenceReport(report));
+console.log(JSON.stringify(Object.fromEntries(Object.entries(report.methods).map(([k, v]) => [k, v.operations]))));
