@@ -4,6 +4,7 @@ import type { ScoredMemory } from '../memory/memory-table.js';
 import type { MemoryRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { BernoulliPolicy, BernoulliState, KeepMask } from '../rl/bernoulli-policy.js';
+import { dot } from '../util/vector.js';
 import { distillState, type Candidate } from './answer-state.js';
 import { parseAnswer } from './parse-answer.js';
 import { answerPrompt, type SubjectMemories } from './prompts.js';
@@ -99,13 +100,6 @@ export class AnswerAgent {
       hybrid ? store.search(question, { k: limit, mode: 'hybrid', ...(subject ? { subject } : {}) }) : store.search(vector, { k: limit, ...(subject ? { subject } : {}) });
     // Per-subject lists merge by their own scores: cosines, or reciprocal-rank sums computed the same way in each list.
     const ranked = subjects?.length === 2 ? (await Promise.all(subjects.map((subject) => search(Math.floor(k / 2), subject)))).flat().sort((a, b) => b.score - a.score) : await search(k);
-    return ranked.map(({ memory }) => ({ memory, score: cosine(vector, memory.vector) }));
+    return ranked.map(({ memory }) => ({ memory, score: dot(vector, memory.vector) }));
   }
-}
-
-/** Cosine of unit vectors (the store keeps them at unit length). */
-function cosine(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }

@@ -1,4 +1,5 @@
 import type { BernoulliState } from '../rl/bernoulli-policy.js';
+import { dot } from '../util/vector.js';
 import { containment, contentWords, jaccard, names, words } from './text-features.js';
 
 /** A retrieved memory offered to the answer agent; `score` is its similarity to the question. */
@@ -82,12 +83,6 @@ export function distillState(question: string, candidates: readonly Candidate[])
     if (isNamed) namedRank++;
   });
   return { features, prior: Float32Array.from(candidates, (_, rank) => PRIOR_TOP - PRIOR_SLOPE * rank) };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
 
 export function distillStateFeatures(candidates: readonly Candidate[]): Float32Array {

@@ -6,10 +6,3 @@ export async function embedAll(embedder: Embedder, texts: Iterable<string>): Pro
   const vectors = await embedder.embed(distinct);
   return new Map(distinct.map((text, i) => [text, vectors[i]!]));
 }
-
-/** Cosine similarity of unit vectors. */
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}

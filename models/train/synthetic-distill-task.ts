@@ -2,7 +2,8 @@ import type { Embedder } from '../embed/embedder.js';
 import { distillState, distillStateFeatures, type Candidate } from '../agents/answer-state.js';
 import type { BernoulliState } from '../rl/bernoulli-policy.js';
 import { mulberry32 } from '../util/seeded-random.js';
-import { dot, embedAll } from './embedding-cache.js';
+import { dot } from '../util/vector.js';
+import { embedAll } from './embedding-cache.js';
 import { ATTRIBUTES, HELD_OUT_PEOPLE, TRAIN_PEOPLE, fill, pick } from './synthetic-world.js';
 
 /** One question whose relevant memories are known by construction. */

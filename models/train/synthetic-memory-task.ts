@@ -3,7 +3,8 @@ import { heuristicDecision } from '../agents/heuristic-prior.js';
 import { managerState, managerStateFeatures, type FactView, type ManagerAction, type RelatedMemory } from '../agents/manager-state.js';
 import type { CategoricalState } from '../rl/categorical-policy.js';
 import { mulberry32 } from '../util/seeded-random.js';
-import { dot, embedAll } from './embedding-cache.js';
+import { dot } from '../util/vector.js';
+import { embedAll } from './embedding-cache.js';
 import { ATTRIBUTES, HELD_OUT_PEOPLE, TRAIN_PEOPLE, fill, pick, type Attribute } from './synthetic-world.js';
 
 /** What a fact does to the bank, and so which operation is right. */

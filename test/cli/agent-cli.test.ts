@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMemr1, type CliResult } from '../helpers/memr1-cli.js';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'memr1-agent-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function memr1(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, MEMR1_HOME: join(root, 'home') } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
+function memr1(...args: string[]): Promise<CliResult> {
+  return runMemr1(join(root, 'home'), args);
 }
 
 async function json<T>(...args: string[]): Promise<T> {

@@ -1,28 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMemr1, type CliResult } from '../helpers/memr1-cli.js';
 import { buildTinyGpt2 } from '../fixtures/onnx/build-tiny-gpt2.js';
 import { startHubServer } from '../helpers/hub-server.js';
 import type { TestServer } from '../helpers/http-server.js';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
 let root: string;
 let modelDir: string;
 let hub: TestServer;
 
-async function memr1(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, MEMR1_HOME: join(root, 'home') } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
+function memr1(...args: string[]): Promise<CliResult> {
+  return runMemr1(join(root, 'home'), args);
 }
 
 beforeAll(async () => {

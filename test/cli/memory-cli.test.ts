@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runMemr1, type CliResult } from '../helpers/memr1-cli.js';
 import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
 const tempDir = useTempDirs();
 
-/** Runs the installed `memr1` command (the compiled build, as a user would). */
-async function memr1(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, MEMR1_HOME: tempDir('memr1-home-') } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
+function memr1(...args: string[]): Promise<CliResult> {
+  return runMemr1(tempDir('memr1-home-'), args);
 }
 
 async function json<T>(...args: string[]): Promise<T> {
