@@ -65,7 +65,11 @@ export class AnswerAgent {
 
   /** Distils, then answers with the LLM when there is one. */
   async answer(question: string, random?: () => number): Promise<AnswerResult> {
-    const result = await this.distil(question, random);
+    return this.complete(await this.distil(question, random));
+  }
+
+  /** Answers from `result.kept` with the LLM (a benchmark may set the kept set itself); unchanged without an LLM. */
+  async complete(result: AnswerResult): Promise<AnswerResult> {
     if (!this.options.llm) return result;
     const reply = await this.options.llm.generate(this.prompt(result), { maxTokens: 200 });
     const parsed = parseAnswer(reply.text);

@@ -9,7 +9,11 @@ import { parseMethods } from '../eval/evidence/methods.js';
 import { runEvidenceTrack } from '../eval/evidence/run-evidence-track.js';
 import { loadLocomo } from '../eval/locomo/load-locomo.js';
 import { splitLocomo } from '../eval/locomo/split.js';
-import { defaultProfileDir } from './paths.js';
+import { formatQaReport } from '../eval/qa/format-qa-report.js';
+import { PAPER_BACKBONES, type PaperBackbone } from '../eval/qa/paper-results.js';
+import { runQaTrack } from '../eval/qa/run-qa-track.js';
+import { createChatModel } from '../llm/create-chat-model.js';
+import { defaultModelsDir, defaultProfileDir } from './paths.js';
 import { createProgress } from './progress.js';
 
 /** `memr1 bench …`: benchmarks that print what they measured. */
@@ -45,33 +49,59 @@ export function registerBenchCommands(program: Command): void {
 function registerLocomoBench(bench: Command): void {
   bench
     .command('locomo')
-    .description("LoCoMo with the Memory-R1 split; the evidence track needs no LLM")
+    .description('LoCoMo with the Memory-R1 split: the evidence track (no LLM) or the QA track (the paper\'s table)')
     .requiredOption('--data <file>', 'path to locomo10.json (read in place, never copied)')
-    .addOption(new Option('--track <track>', 'evidence: sources of the kept memories against the gold evidence ids').choices(['evidence']).default('evidence'))
+    .addOption(new Option('--track <track>', 'evidence: kept sources vs gold evidence ids (no LLM); qa: answers scored F1 / BLEU-1 / J (needs --llm)').choices(['evidence', 'qa']).default('evidence'))
     .option('--methods <list>', 'comma-separated: rag, mem0, mem0-60, ppo, grpo', 'rag,mem0,mem0-60')
+    .option('--llm <spec>', 'QA track: the chat model (onnx:<folder-or-hub-id> | openai:<base-url>#<model>)')
+    .option('--judge <spec>', 'QA track: the judge model for J (same forms as --llm)')
+    .addOption(new Option('--facts <source>', "QA track: facts from LoCoMo's observations or the LLM's extraction over the turns").choices(['observations', 'extraction']).default('observations'))
+    .addOption(new Option('--backbone <name>', "QA track: show the paper's Table 1 rows for this backbone").choices([...PAPER_BACKBONES]))
     .addOption(new Option('--split <split>', 'which questions').choices(['val', 'test']).default('test'))
     .option('--checkpoints <dir>', 'trained policies for ppo/grpo, as <dir>/<algo>/{manager,answer}', join(defaultProfileDir(), 'locomo-checkpoints'))
     .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
     .option('--json <file>', 'also write the results as JSON')
-    .action(async (opts: { data: string; methods: string; split: 'val' | 'test'; checkpoints: string; embed: string; json?: string }) => {
+    .action(async (opts: LocomoBenchOptions) => {
       const methods = parseMethods(opts.methods);
+      if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
       const split = splitLocomo(await loadLocomo(opts.data));
       const part = opts.split === 'val' ? split.validation : split.test;
       const embedder = new CachingEmbedder(await createEmbedder(opts.embed));
+      const modelOptions = { modelsDir: defaultModelsDir() };
+      const llm = opts.llm ? await createChatModel(opts.llm, modelOptions) : undefined;
+      const judge = opts.judge ? await createChatModel(opts.judge, modelOptions) : undefined;
       const progress = createProgress();
       try {
-        const report = await runEvidenceTrack({ conversations: part.conversations, questions: part.questions, methods, embedder, checkpoints: opts.checkpoints, onProgress: progress.update });
+        const common = { conversations: part.conversations, questions: part.questions, methods, embedder, checkpoints: opts.checkpoints, onProgress: progress.update };
+        const report =
+          opts.track === 'qa'
+            ? await runQaTrack({ ...common, llm: llm!, facts: opts.facts, ...(judge ? { judge } : {}), ...(opts.backbone ? { backbone: opts.backbone } : {}) })
+            : await runEvidenceTrack(common);
         progress.stop();
-        console.log(formatEvidenceReport(report));
+        console.log(report.track === 'qa' ? formatQaReport(report) : formatEvidenceReport(report));
         if (opts.json) {
           await writeFile(opts.json, `${JSON.stringify({ split: opts.split, ...report }, null, 2)}\n`);
           console.log(`\nwrote ${opts.json}`);
         }
       } finally {
         progress.stop();
-        await embedder.dispose();
+        await Promise.all([embedder.dispose(), llm?.dispose(), judge?.dispose()]);
       }
     });
+}
+
+interface LocomoBenchOptions {
+  data: string;
+  track: 'evidence' | 'qa';
+  methods: string;
+  split: 'val' | 'test';
+  checkpoints: string;
+  embed: string;
+  llm?: string;
+  judge?: string;
+  facts: 'observations' | 'extraction';
+  backbone?: PaperBackbone;
+  json?: string;
 }
 
 function formatPerf(report: PerfReport): string {

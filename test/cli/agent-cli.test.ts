@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMemr1, type CliResult } from '../helpers/memr1-cli.js';
+import { startOpenAiChatServer } from '../helpers/openai-chat-server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'memr1-agent-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -74,8 +75,39 @@ describe('memr1 bench locomo (the CLI, as a separate process)', () => {
     for (const method of ['rag', 'mem0', 'mem0-60']) {
       expect(report.methods[method]!.overall).toEqual({ questions: expect.any(Number), evidence_recall: expect.any(Number), evidence_f1: expect.any(Number), kept_mean: expect.any(Number) });
     }
+    const noLlm = await memr1('bench', 'locomo', '--data', fixture, '--track', 'qa');
+    expect(noLlm.code).toBe(1);
+    expect(noLlm.stderr).toMatch(/the QA track needs a chat model: --llm/);
     const missing = await memr1('bench', 'locomo', '--data', join(root, 'nope.json'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/LoCoMo data not found at .*nope\.json: pass --data/);
+  });
+});
+
+describe('memr1 bench locomo --track qa (the CLI against a local OpenAI-compatible server)', () => {
+  it('answers every validation question through the server and writes F1 / BLEU-1 / J', async () => {
+    const server = await startOpenAiChatServer({
+      models: ['scripted'],
+      reply: (messages) => {
+        const system = messages[0]?.content ?? '';
+        if (system.includes('as CORRECT or WRONG')) return '{"label": "WRONG"}';
+        if (system.includes('**Answer:**')) return '**Answer:** 7 May 2023';
+        return 'ADD';
+      },
+    });
+    try {
+      const fixture = fileURLToPath(new URL('../fixtures/locomo-mini.json', import.meta.url));
+      const out = join(root, 'qa.json');
+      const spec = `openai:${server.baseUrl}#scripted`;
+      const result = await memr1('bench', 'locomo', '--data', fixture, '--track', 'qa', '--split', 'val', '--methods', 'rag,mem0', '--llm', spec, '--judge', spec, '--backbone', 'qwen-2.5-7b', '--json', out);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Memory-R1 \(arXiv 2508\.19828\) Table 1, qwen-2\.5-7b/);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { track: string; methods: Record<string, { overall: { f1: number; bleu1: number; j: number } }> };
+      expect(report.track).toBe('qa');
+      expect(report.methods.mem0!.overall).toMatchObject({ f1: expect.any(Number), bleu1: expect.any(Number), j: 0 });
+      expect(server.chatRequests().length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { MemoryManager } from '../../agents/memory-manager.js';
 import type { Embedder } from '../../embed/embedder.js';
+import type { ChatModel } from '../../llm/chat-model.js';
 import { MemoryStore } from '../../memory/store.js';
 import type { CategoricalPolicy } from '../../rl/categorical-policy.js';
 import { turnText } from '../locomo/turn-text.js';
@@ -14,6 +15,28 @@ export async function bankFromTurns(store: MemoryStore, conversation: LocomoConv
 }
 
 /**
+ * LoCoMo's turns fed one by one to the Memory Manager, which extracts the facts
+ * with the LLM (the QA track's `--facts extraction`).
+ */
+export async function bankFromTurnsByExtraction(
+  store: MemoryStore,
+  embedder: Embedder,
+  conversation: LocomoConversation,
+  policy: CategoricalPolicy,
+  policyVersion: string,
+  llm: ChatModel,
+  onTurn?: () => void,
+): Promise<Record<string, number>> {
+  const manager = new MemoryManager({ store, embedder, policy, policyVersion, llm });
+  const counts: Record<string, number> = { ADD: 0, UPDATE: 0, DELETE: 0, NOOP: 0 };
+  for (const turn of conversation.turns) {
+    for (const decision of await manager.ingest({ subject: turn.speaker, text: turnText(turn), time: turn.time, sources: [turn.dia_id] })) counts[decision.op.kind]!++;
+    onTurn?.();
+  }
+  return counts;
+}
+
+/**
  * LoCoMo's observations fed one by one, in order, to the Memory Manager as
  * given facts (the LLM-free evidence track): every ADD / UPDATE / DELETE /
  * NOOP goes through the real store and journal. Returns the operation counts.
@@ -25,8 +48,10 @@ export async function bankFromObservations(
   policy: CategoricalPolicy,
   policyVersion: string,
   onFact?: () => void,
+  llm?: ChatModel,
 ): Promise<Record<string, number>> {
-  const manager = new MemoryManager({ store, embedder, policy, policyVersion });
+  // With an LLM (the QA track) its single-fact decision is the manager's prior, as in Memory-R1.
+  const manager = new MemoryManager({ store, embedder, policy, policyVersion, ...(llm ? { llm } : {}) });
   const counts: Record<string, number> = { ADD: 0, UPDATE: 0, DELETE: 0, NOOP: 0 };
   for (const observation of conversation.observations) {
     const [decision] = await manager.ingest({ subject: observation.subject, text: observation.text, time: observation.time, sources: observation.sources, facts: [observation.text] });
