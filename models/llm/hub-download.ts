@@ -1,8 +1,7 @@
-import { createWriteStream, existsSync, readdirSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ChatModelError } from './chat-model.js';
 import { onnxFileFor, type OnnxDtype } from './onnx-dtype.js';
@@ -155,16 +154,19 @@ async function downloadFile(url: string, path: string, signal: AbortSignal | und
   const start = resumed ? have : 0;
   const total = totalSize(response, start);
   let loaded = start;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    loaded += chunk.length;
-    progress(loaded, total);
-  });
+  // Each chunk is written before the next is read, so whatever arrived before a cut is on disk to resume from.
+  const file = await open(part, resumed ? 'a' : 'w');
   try {
-    await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal });
+    for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+      await file.write(chunk as Uint8Array);
+      loaded += (chunk as Uint8Array).length;
+      progress(loaded, total);
+    }
   } catch (error) {
     if (signal?.aborted) throw new ChatModelError('DOWNLOAD_INTERRUPTED', `download of ${url} was cancelled; run it again to resume from ${loaded} bytes`, { cause: error });
     throw new ChatModelError('DOWNLOAD_INTERRUPTED', `the download of ${url} was cut at ${loaded} bytes (${(error as Error).message}); run it again to resume`, { cause: error });
+  } finally {
+    await file.close();
   }
   if (total !== null && loaded !== total) {
     throw new ChatModelError('DOWNLOAD_INTERRUPTED', `the download of ${url} stopped at ${loaded} of ${total} bytes; run it again to resume`);
