@@ -15,8 +15,6 @@ export interface Candidate {
 
 /** Signals per candidate (listed in `distillState`). */
 export const ANSWER_FEATURE_DIM = 18;
-/** The critic's input: the question's retrieval profile. */
-export const ANSWER_STATE_DIM = 4;
 /** The zero-shot keep logit falls with rank: ranks 0–3 are kept, from rank 4 on dropped. */
 const PRIOR_TOP = 2;
 const PRIOR_SLOPE = 0.5;

@@ -28,7 +28,7 @@ class TrieNode {
 export class UseTokenizer {
   private readonly root = new TrieNode();
 
-  constructor(private readonly vocabulary: UseVocabulary) {
+  constructor(vocabulary: UseVocabulary) {
     for (let id = RESERVED_SYMBOLS; id < vocabulary.length; id++) {
       const [text, score] = vocabulary[id]!;
       const symbols = [...text];

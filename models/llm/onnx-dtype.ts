@@ -15,10 +15,6 @@ export const ONNX_DTYPES = {
 
 export type OnnxDtype = keyof typeof ONNX_DTYPES;
 
-export function isOnnxDtype(value: string): value is OnnxDtype {
-  return Object.hasOwn(ONNX_DTYPES, value);
-}
-
 /** `onnx/model_q4.onnx` for q4. */
 export function onnxFileFor(dtype: OnnxDtype, base = 'model'): string {
   return `onnx/${base}${ONNX_DTYPES[dtype]}.onnx`;
