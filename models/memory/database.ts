@@ -2,6 +2,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { MemoryError } from './errors.js';
 import { ProfileLock } from './profile-lock.js';
+import { TEXT_INDEX } from './memory-table.js';
 import { TABLES, feedbackSchema, memoriesSchema, messagesSchema, metaSchema, operationsSchema } from './schema.js';
 
 /** What a database records about itself in its `meta` table. */
@@ -97,7 +98,7 @@ async function createTables(connection: lancedb.Connection, embedder: { id: stri
   ] as const;
   for (const [name, schema] of schemas) await connection.createEmptyTable(name, schema, { existOk: true });
   const memories = await connection.openTable(TABLES.memories);
-  await memories.createIndex('text', { config: lancedb.Index.fts(), replace: true });
+  await memories.createIndex('text', { config: lancedb.Index.fts(), replace: true, name: TEXT_INDEX });
   const meta: DatabaseMeta = {
     schema_version: SCHEMA_VERSION,
     embedder_id: embedder.id,

@@ -25,6 +25,9 @@ type Row = Record<string, unknown>;
  * (p95 ~10 ms at 100k, recall ~0.95 against exact; `memr1 bench perf` measures both).
  */
 export const VECTOR_INDEX_MIN_ROWS = 50_000;
+/** The full-text (BM25) index on `text`, under LanceDB's default name for it. */
+export const TEXT_INDEX = 'text_idx';
+const STALE_TEXT_SHARE = 0.1;
 
 /**
  * Stored and query vectors are unit length (the store normalises them), so
@@ -75,6 +78,18 @@ export class MemoryTable {
     if (!build || rows < this.indexMinRows) return;
     await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'l2', numPartitions: partitionsFor(rows) }) });
     this.probes = probesFor(rows);
+  }
+
+  /**
+   * BM25 takes its term statistics from the full-text index, so rows added
+   * since the index was last folded in are scored against stale statistics
+   * (an index built on an empty table ranks almost at random). Stale when the
+   * unindexed rows reach a tenth of the indexed ones; compaction folds them in.
+   */
+  async textIndexIsStale(): Promise<boolean> {
+    const stats = await this.table.indexStats(TEXT_INDEX);
+    if (!stats) return false;
+    return stats.numUnindexedRows > 0 && stats.numUnindexedRows >= Math.max(1, stats.numIndexedRows * STALE_TEXT_SHARE);
   }
 
   async get(id: string): Promise<MemoryRecord | undefined> {

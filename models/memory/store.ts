@@ -328,7 +328,7 @@ export class MemoryStore {
     await this.apply(pending);
     await this.finish(pending);
     this.commitsSinceCompaction += 3;
-    if (this.commitsSinceCompaction >= COMPACT_EVERY) await this.compact();
+    if (this.commitsSinceCompaction >= COMPACT_EVERY || (await this.memories.textIndexIsStale())) await this.compact();
     return pending.map((op) => ({ ...op, status: 'applied' }));
   }
 
