@@ -84,15 +84,9 @@ export class AnswerAgent {
     for await (const token of this.options.llm.stream(this.prompt(distilled), { maxTokens: 200, ...(signal ? { signal } : {}) })) yield { token };
   }
 
-  /** The paper's answer prompt over the kept memories, grouped per subject. */
+  /** The paper's answer prompt over the kept memories. */
   prompt(result: AnswerResult) {
-    const groups = new Map<string, SubjectMemories['memories'][number][]>();
-    for (const memory of result.kept) {
-      const list = groups.get(memory.subject) ?? [];
-      list.push({ id: memory.id, time: memory.event_time, text: memory.text });
-      groups.set(memory.subject, list);
-    }
-    return answerPrompt(result.question, [...groups].map(([subject, memories]) => ({ subject, memories })));
+    return keptMemoriesPrompt(result.question, result.kept);
   }
 
   private async retrieve(question: string, vector: Float32Array): Promise<ScoredMemory[]> {
@@ -106,4 +100,15 @@ export class AnswerAgent {
     const ranked = subjects?.length === 2 ? (await Promise.all(subjects.map((subject) => search(Math.floor(k / 2), subject)))).flat().sort((a, b) => b.score - a.score) : await search(k);
     return ranked.map(({ memory }) => ({ memory, score: dot(vector, memory.vector) }));
   }
+}
+
+/** The paper's answer prompt over kept memories, grouped per subject. */
+export function keptMemoriesPrompt(question: string, kept: ReadonlyArray<Pick<MemoryRecord, 'id' | 'text' | 'subject' | 'event_time'>>) {
+  const groups = new Map<string, SubjectMemories['memories'][number][]>();
+  for (const memory of kept) {
+    const list = groups.get(memory.subject) ?? [];
+    list.push({ id: memory.id, time: memory.event_time, text: memory.text });
+    groups.set(memory.subject, list);
+  }
+  return answerPrompt(question, [...groups].map(([subject, memories]) => ({ subject, memories })));
 }

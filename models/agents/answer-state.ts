@@ -83,7 +83,7 @@ export function distillState(question: string, candidates: readonly Candidate[])
   return { features, prior: Float32Array.from(candidates, (_, rank) => PRIOR_TOP - PRIOR_SLOPE * rank) };
 }
 
-export function distillStateFeatures(candidates: readonly Candidate[]): Float32Array {
-  const scores = candidates.map((c) => c.score);
-  return Float32Array.of(scores[0] ?? 0, scores[4] ?? 0, scores[9] ?? 0, candidates.length / MAX_CANDIDATES);
+/** The critic's input for PPO, from the candidates' scores (best first). */
+export function distillStateFeatures(scores: readonly number[]): Float32Array {
+  return Float32Array.of(scores[0] ?? 0, scores[4] ?? 0, scores[9] ?? 0, scores.length / MAX_CANDIDATES);
 }

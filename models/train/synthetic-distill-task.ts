@@ -50,7 +50,7 @@ async function buildWorld(embedder: Embedder, random: () => number): Promise<{ t
       .sort((a, b) => b.score - a.score)
       .slice(0, CANDIDATES);
     const relevant = new Set(bank.filter((m) => m.person === q.person && m.attribute === q.attribute).map((m) => m.id));
-    return { person: q.person, example: { question: q.text, candidates, relevant, state: distillState(q.text, candidates), stateFeatures: distillStateFeatures(candidates) } };
+    return { person: q.person, example: { question: q.text, candidates, relevant, state: distillState(q.text, candidates), stateFeatures: distillStateFeatures(candidates.map((c) => c.score)) } };
   });
   const retrievable = examples.filter(({ example }) => [...example.relevant].every((id) => example.candidates.some((c) => c.id === id)));
   return {

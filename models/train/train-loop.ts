@@ -17,6 +17,8 @@ export interface TrainEnvironment<S, A> {
   evaluate(policy: TrainablePolicy<S, A>): Promise<Record<string, number>> | Record<string, number>;
   /** The critic's input (PPO). */
   stateFeatures(state: S): Float32Array;
+  /** Runs after each update (e.g. a Lagrange multiplier's step); what it returns is logged with the step. */
+  afterStep?(policy: TrainablePolicy<S, A>): Record<string, number> | Promise<Record<string, number>>;
 }
 
 export type Algorithm = 'grpo' | 'ppo';
@@ -33,6 +35,12 @@ export interface TrainOptions {
   /** One JSON line per step is appended here. */
   metricsFile?: string;
   onStep?: (record: StepRecord) => void;
+  /**
+   * Model selection on the evaluation: the policy ends with the parameters of
+   * the evaluation that scored highest here (the untrained policy included),
+   * instead of the last step's.
+   */
+  select?: (evaluation: Record<string, number>) => number;
 }
 
 export interface StepRecord extends StepMetrics {
@@ -47,6 +55,8 @@ export interface TrainResult {
   history: StepRecord[];
   /** The PPO critic, to checkpoint beside the policy. */
   critic?: tf.Sequential;
+  /** With `select`: the step whose parameters the policy ends with (0: the untrained policy) and its evaluation. */
+  best?: { step: number; eval: Record<string, number> };
 }
 
 /**
@@ -70,15 +80,47 @@ export async function train<S, A>(env: TrainEnvironment<S, A>, policy: Trainable
   const history: StepRecord[] = [];
   const started = performance.now();
   const initial = await env.evaluate(policy);
+  const best = new BestParameters(policy, options.select, initial);
   for (let i = 1; i <= options.steps; i++) {
     const batch = Array.from({ length: options.batchSize }, () => env.states[Math.floor(random() * env.states.length)]!);
-    const metrics = await step(batch);
+    const metrics = { ...(await step(batch)), ...(await env.afterStep?.(policy)) };
     const evaluation = i % options.evalEvery === 0 || i === options.steps ? await env.evaluate(policy) : undefined;
+    if (evaluation) best.offer(i, evaluation);
     const record: StepRecord = { step: i, algo: options.algo, ...metrics, elapsed_ms: Math.round(performance.now() - started), ...(evaluation ? { eval: evaluation } : {}) };
     if (i === 1) record.eval = { ...record.eval, ...Object.fromEntries(Object.entries(initial).map(([k, v]) => [`initial_${k}`, v])) };
     history.push(record);
     options.onStep?.(record);
     if (options.metricsFile) await appendFile(options.metricsFile, `${JSON.stringify(record)}\n`);
   }
-  return critic ? { history, critic } : { history };
+  const chosen = best.restore();
+  return { history, ...(critic ? { critic } : {}), ...(chosen ? { best: chosen } : {}) };
+}
+
+/** Keeps a copy of the parameters that scored best under `select`, and puts them back at the end. */
+class BestParameters<S, A> {
+  private best: { step: number; eval: Record<string, number>; score: number; values: tf.Tensor[] } | undefined;
+
+  constructor(
+    private readonly policy: TrainablePolicy<S, A>,
+    private readonly select: ((evaluation: Record<string, number>) => number) | undefined,
+    initial: Record<string, number>,
+  ) {
+    this.offer(0, initial);
+  }
+
+  offer(step: number, evaluation: Record<string, number>): void {
+    if (!this.select) return;
+    const score = this.select(evaluation);
+    if (this.best && score <= this.best.score) return;
+    this.best?.values.forEach((v) => v.dispose());
+    this.best = { step, eval: evaluation, score, values: this.policy.variables().map((v) => v.clone()) };
+  }
+
+  restore(): { step: number; eval: Record<string, number> } | undefined {
+    if (!this.best) return undefined;
+    const variables = this.policy.variables();
+    this.best.values.forEach((value, i) => variables[i]!.assign(value));
+    this.best.values.forEach((v) => v.dispose());
+    return { step: this.best.step, eval: this.best.eval };
+  }
 }
