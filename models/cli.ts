@@ -4,6 +4,7 @@ import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
+import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommands } from './cli/train-commands.js';
 import { ChatModelError } from './llm/chat-model.js';
 import { isMemoryError } from './memory/errors.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerModelCommands(program);
   registerBenchCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Embedder } from '../embed/embedder.js';
 import { UseLiteEmbedder } from '../embed/use-lite.js';
 import { MemoryStore } from '../memory/store.js';
+import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
@@ -21,18 +22,31 @@ export interface RetrievalFigures {
   load_s: number;
 }
 
+/** Each section is measured unless `only` leaves it out. */
 export interface PerfReport {
   machine: { cpus: number; cpu_model: string; node: string; tf_backend: string };
-  retrieval: Record<string, RetrievalFigures>;
-  embed: { embedder: string; sentences: number; sentences_per_s: number; backend: string };
-  rl: RlFigures;
+  retrieval?: Record<string, RetrievalFigures>;
+  embed?: { embedder: string; sentences: number; sentences_per_s: number; backend: string };
+  rl?: RlFigures;
+  chat?: ChatFigures;
+  app?: AppFigures;
 }
+
+export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app'] as const;
+export type PerfSection = (typeof PERF_SECTIONS)[number];
 
 export interface PerfOptions {
   sizes: number[];
   queries: number;
   k: number;
   sentences: number;
+  /** Chat overhead: memories in the store, and timed turns. */
+  chatMemories: number;
+  chatTurns: number;
+  /** Cold starts of `memr1 serve` to time. */
+  startRuns: number;
+  /** The sections to measure (default all). */
+  only?: readonly PerfSection[];
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -42,22 +56,24 @@ const LOAD_BATCH = 10_000;
 /**
  * Measures top-k retrieval latency through `MemoryStore.search` on real LanceDB
  * files at several sizes (synthetic 512-d topic vectors stand in for
- * embeddings at scale), the default embedder's throughput on real text, and
- * the RL hot paths (a GRPO update, a manager decision).
+ * embeddings at scale), the default embedder's throughput on real text, the
+ * RL hot paths (a GRPO update, a manager decision), the chat's overhead
+ * before the first token, and web mode's cold start.
  */
 export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
-  const retrieval: Record<string, RetrievalFigures> = {};
-  for (const size of options.sizes) retrieval[String(size)] = await measureRetrieval(size, options);
+  const wanted = (section: PerfSection) => !options.only || options.only.includes(section);
+  const report: Omit<PerfReport, 'machine'> = {};
+  if (wanted('retrieval')) {
+    report.retrieval = {};
+    for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
+  }
   const embedder = await UseLiteEmbedder.load();
   try {
-    const embed = await measureEmbedding(embedder, options);
-    const rl = await measureRl(embedder, options.onProgress);
-    return {
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name },
-      retrieval,
-      embed: { ...embed, backend: embedder.backend.name },
-      rl,
-    };
+    if (wanted('embed')) report.embed = { ...(await measureEmbedding(embedder, options)), backend: embedder.backend.name };
+    if (wanted('rl')) report.rl = await measureRl(embedder, options.onProgress);
+    if (wanted('chat')) report.chat = await measureChatOverhead(embedder, options.chatMemories, options.chatTurns, options.onProgress);
+    if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
+    return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name }, ...report };
   } finally {
     await embedder.dispose();
   }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { runPerfBench, type PerfReport } from '../bench/perf.js';
+import { PERF_SECTIONS, runPerfBench, type PerfReport, type PerfSection } from '../bench/perf.js';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { formatEvidenceReport } from '../eval/evidence/format-report.js';
@@ -23,18 +23,24 @@ export function registerBenchCommands(program: Command): void {
 
   bench
     .command('perf')
-    .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times')
+    .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times, chat overhead, web-mode cold start')
     .option('--json <file>', 'also write the figures as JSON')
+    .option('--only <prefixes>', `measure only the figures starting with these (comma-separated; sections: ${PERF_SECTIONS.join(', ')})`)
     .option('--sizes <list>', 'comma-separated memory counts', '1000,10000,100000')
     .option('--queries <n>', 'queries per size', (v) => Number.parseInt(v, 10), 200)
     .option('--sentences <n>', 'sentences to embed', (v) => Number.parseInt(v, 10), 1000)
-    .action(async (opts: { json?: string; sizes: string; queries: number; sentences: number }) => {
+    .option('--chat-memories <n>', 'memories in the store for the chat overhead', (v) => Number.parseInt(v, 10), 10_000)
+    .option('--chat-turns <n>', 'chat turns timed', (v) => Number.parseInt(v, 10), 100)
+    .option('--start-runs <n>', 'cold starts of memr1 serve timed', (v) => Number.parseInt(v, 10), 5)
+    .action(async (opts: { json?: string; only?: string; sizes: string; queries: number; sentences: number; chatMemories: number; chatTurns: number; startRuns: number }) => {
       const progress = createProgress();
       const sizes = opts.sizes.split(',').map((s) => Number.parseInt(s, 10));
       if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes must be positive integers, got "${opts.sizes}"`);
+      const only = opts.only === undefined ? undefined : selectSections(opts.only);
       let report: PerfReport;
       try {
-        report = await runPerfBench({ sizes, queries: opts.queries, k: 60, sentences: opts.sentences, onProgress: progress.update });
+        const counts = { chatMemories: opts.chatMemories, chatTurns: opts.chatTurns, startRuns: opts.startRuns };
+        report = await runPerfBench({ sizes, queries: opts.queries, k: 60, sentences: opts.sentences, ...counts, ...(only ? { only } : {}), onProgress: progress.update });
       } finally {
         progress.stop();
       }
@@ -104,20 +110,35 @@ interface LocomoBenchOptions {
   json?: string;
 }
 
+/** `--only chat,app` or `--only chat.overhead_p95_ms`: the sections a figure prefix falls in. */
+function selectSections(prefixes: string): PerfSection[] {
+  const wanted = prefixes.split(',').map((p) => p.trim()).filter(Boolean);
+  const sections = PERF_SECTIONS.filter((section) => wanted.some((p) => section.startsWith(p) || p.startsWith(`${section}.`)));
+  if (!sections.length) throw new Error(`--only "${prefixes}" matches no figures; sections: ${PERF_SECTIONS.join(', ')}`);
+  return sections;
+}
+
 function formatPerf(report: PerfReport): string {
-  const lines = [
-    `machine: ${report.machine.cpus} cores (${report.machine.cpu_model}), Node ${report.machine.node}, TF.js backend ${report.machine.tf_backend}`,
-    '',
-    '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s |',
-    '|---:|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of Object.values(report.retrieval)) {
-    lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} |`);
+  const lines = [`machine: ${report.machine.cpus} cores (${report.machine.cpu_model}), Node ${report.machine.node}, TF.js backend ${report.machine.tf_backend}`];
+  if (report.retrieval) {
+    lines.push('', '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s |', '|---:|---|---:|---:|---:|---:|---:|');
+    for (const r of Object.values(report.retrieval)) {
+      lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} |`);
+    }
   }
-  lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);
-  lines.push(
-    `GRPO update, 64 manager states x G=8: ${report.rl.grpo_step_ms} ms median, ${report.rl.grpo_step_p95_ms} ms p95 (${report.rl.actions_per_state_mean} actions per state)`,
-    `manager decision without the LLM: ${report.rl.manager_decide_ms} ms median, ${report.rl.manager_decide_p95_ms} ms p95`,
-  );
+  if (report.embed) lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);
+  if (report.rl) {
+    lines.push(
+      `GRPO update, 64 manager states x G=8: ${report.rl.grpo_step_ms} ms median, ${report.rl.grpo_step_p95_ms} ms p95 (${report.rl.actions_per_state_mean} actions per state)`,
+      `manager decision without the LLM: ${report.rl.manager_decide_ms} ms median, ${report.rl.manager_decide_p95_ms} ms p95`,
+    );
+  }
+  if (report.chat) {
+    const c = report.chat;
+    lines.push(`chat overhead to the first token (chat.overhead_p95_ms), ${c.memories.toLocaleString('en')} memories, ${c.turns} turns: ${c.overhead_p50_ms} ms median, ${c.overhead_p95_ms} ms p95 (target p95 <= 50 ms)`);
+  }
+  if (report.app) {
+    lines.push(`web-mode cold start, spawn to first GET / (app.cold_start_ms): ${report.app.cold_start_ms} ms median, ${report.app.cold_start_max_ms} ms max of ${report.app.runs} (target <= 2000 ms)`);
+  }
   return lines.join('\n');
 }

@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
-import { withoutVector } from '../memory/records.js';
+import { operationView, withoutVector } from '../memory/records.js';
 import { MemoryStore, type SearchMode } from '../memory/store.js';
-import { describeMemory, describeOperation, operationView, printJson, searchView } from './output.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { describeMemory, describeOperation, printJson, searchView } from './output.js';
 import { defaultDatabasePath } from './paths.js';
 import { createProgress } from './progress.js';
 
@@ -178,11 +179,4 @@ export function registerMemoryCommands(program: Command): void {
         else console.log(`imported ${result.imported}, skipped ${result.skipped.length} already present${result.reembedded ? ' (re-embedded)' : ''}`);
       }),
     );
-}
-
-/** Write to a temporary file, then rename: a crash never leaves a half-written export. */
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }

@@ -1,15 +1,5 @@
 import type { ScoredMemory } from '../memory/memory-table.js';
-import { withoutVector, type MemoryRecord, type MemoryView, type OperationRecord } from '../memory/records.js';
-
-/** An operation as printed: snapshots without their vectors. */
-export interface OperationView extends Omit<OperationRecord, 'before' | 'after'> {
-  before: MemoryView | null;
-  after: MemoryView | null;
-}
-
-export function operationView(op: OperationRecord): OperationView {
-  return { ...op, before: op.before && withoutVector(op.before), after: op.after && withoutVector(op.after) };
-}
+import { withoutVector, type MemoryRecord, type MemoryView, type OperationRecord, type OperationView } from '../memory/records.js';
 
 export function searchView(results: readonly ScoredMemory[]): Array<MemoryView & { score: number }> {
   return results.map(({ memory, score }) => ({ ...withoutVector(memory), score }));

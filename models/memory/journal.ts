@@ -5,6 +5,11 @@ import { sqlString } from './validate.js';
 
 type Row = Record<string, unknown>;
 
+export interface OperationFilter {
+  status?: OpStatus;
+  turn_id?: string;
+}
+
 /**
  * The `operations` table: an append-only log of every memory change. An entry
  * is appended as `pending` before the memory table changes and switched to its
@@ -51,9 +56,14 @@ export class Journal {
     return this.select(`status = ${sqlString(status)}`);
   }
 
-  /** The newest operations first. */
-  async recent(limit: number, offset = 0): Promise<OperationRecord[]> {
-    const rows = await this.table.query().orderBy({ columnName: 'seq', ascending: false }).offset(offset).limit(limit).toArray();
+  /** The newest operations first, optionally only those with a status or of one chat turn. */
+  async recent(limit: number, offset = 0, filter: OperationFilter = {}): Promise<OperationRecord[]> {
+    const conditions = [
+      ...(filter.status ? [`status = ${sqlString(filter.status)}`] : []),
+      ...(filter.turn_id ? [`turn_id = ${sqlString(filter.turn_id)}`] : []),
+    ];
+    const query = conditions.length ? this.table.query().where(conditions.join(' AND ')) : this.table.query();
+    const rows = await query.orderBy({ columnName: 'seq', ascending: false }).offset(offset).limit(limit).toArray();
     return rows.map((row) => toOperation(row as Row));
   }
 

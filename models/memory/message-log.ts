@@ -12,14 +12,26 @@ export const MessageInput = z.object({
 export type MessageInput = z.input<typeof MessageInput>;
 export type MessageRecord = z.output<typeof MessageInput> & { id: string; at: string };
 
+/** Each append is a LanceDB commit with its own data file: compacting every so often keeps reads fast. */
+const COMPACT_EVERY = 100;
+
 /** The chat history (`messages` table): what memories' `sources` point at. */
 export class MessageLog {
+  private appended = 0;
+
   constructor(private readonly table: lancedb.Table) {}
 
   async append(input: MessageInput): Promise<MessageRecord> {
     const record: MessageRecord = { ...parseInput(MessageInput, input), id: randomUUID(), at: new Date().toISOString() };
     await this.table.add([record]);
+    if (++this.appended % COMPACT_EVERY === 0) await this.table.optimize();
     return record;
+  }
+
+  /** The session of the newest message; undefined before the first one. */
+  async latestSessionId(): Promise<string | undefined> {
+    const rows = await this.table.query().select(['session_id', 'at']).orderBy({ columnName: 'at', ascending: false }).limit(1).toArray();
+    return rows[0] ? String((rows[0] as MessageRecord).session_id) : undefined;
   }
 
   /** One session's messages in the order they were written. */

@@ -57,3 +57,13 @@ export function withoutVector(record: MemoryRecord): MemoryView {
   const { vector: _vector, ...view } = record;
   return view;
 }
+
+/** An operation as callers see it: its before/after snapshots without their vectors. */
+export interface OperationView extends Omit<OperationRecord, 'before' | 'after'> {
+  before: MemoryView | null;
+  after: MemoryView | null;
+}
+
+export function operationView(op: OperationRecord): OperationView {
+  return { ...op, before: op.before && withoutVector(op.before), after: op.after && withoutVector(op.after) };
+}

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Embedder } from '../embed/embedder.js';
 import { openDatabase, type DatabaseMeta, type OpenDatabaseOptions, type OpenedDatabase } from './database.js';
 import { MemoryError } from './errors.js';
-import { Journal } from './journal.js';
+import { Journal, type OperationFilter } from './journal.js';
 import { MemoryTable, type MemoryFilter, type ScoredMemory } from './memory-table.js';
-import type { Fact, MemoryRecord, OperationRecord } from './records.js';
+import type { Fact, MemoryRecord, OperationRecord, OpStatus } from './records.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { z } from 'zod';
 import { AddMemoryInput, EditMemoryInput, PreservedFields, isoTime, memoryId, memoryText, parseInput } from './validate.js';
@@ -48,6 +48,14 @@ type PlannedOp = Pick<OperationRecord, 'kind' | 'memory_id' | 'before' | 'after'
 /** Compact the tables after this many commits: LanceDB writes a fragment per commit. */
 const COMPACT_EVERY = 200;
 const FINAL_STATUSES = new Set(['applied', 'accepted', 'edited']);
+
+export type ReviewStatus = Extract<OpStatus, 'accepted' | 'rejected' | 'edited'>;
+/** The statuses an operation may have when it is reviewed; a rejected operation was reverted (`undone`) first. */
+const REVIEWABLE: Record<ReviewStatus, readonly OpStatus[]> = {
+  accepted: ['applied', 'edited'],
+  edited: ['applied', 'accepted', 'edited'],
+  rejected: ['applied', 'accepted', 'edited', 'undone'],
+};
 
 /**
  * One profile's memory: the memories, the operation journal that makes every
@@ -161,9 +169,9 @@ export class MemoryStore {
     return op;
   }
 
-  async recentOperations(limit = 50, offset = 0): Promise<OperationRecord[]> {
+  async recentOperations(limit = 50, offset = 0, filter: OperationFilter = {}): Promise<OperationRecord[]> {
     this.assertOpen();
-    return this.journal.recent(limit, offset);
+    return this.journal.recent(limit, offset, filter);
   }
 
   // ---- changes -----------------------------------------------------------
@@ -284,6 +292,21 @@ export class MemoryStore {
       return this.commitUnqueued([planned], { origin: 'user', ...context, fact: target.fact });
     });
     return op!;
+  }
+
+  /**
+   * Records the user's review of an operation in its journal entry: accepted,
+   * rejected (the caller reverts it first, with `undo`) or edited (the caller
+   * journals the edit itself). The memories are not touched.
+   */
+  async review(opId: string, status: ReviewStatus): Promise<OperationRecord> {
+    this.assertWritable();
+    return this.writes.run(async () => {
+      const op = await this.operation(opId);
+      if (!REVIEWABLE[status].includes(op.status)) throw new MemoryError('CONFLICT', `operation ${opId} is ${op.status}; it cannot be marked ${status}`);
+      await this.journal.setStatus([op.op_id], status);
+      return { ...op, status };
+    });
   }
 
   /** Flushes pending compaction and releases the profile lock. */

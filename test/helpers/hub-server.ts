@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, type TestServer } from './http-server.js';
 
 export interface HubServerOptions {
@@ -7,7 +9,11 @@ export interface HubServerOptions {
   repos: Record<string, string>;
   /** Cut the connection after this many bytes of the first request for each file named here. */
   cutFirstRequestAt?: Record<string, number>;
+  /** Send files in 64 KB chunks this many milliseconds apart: a slow connection, so progress can be watched. */
+  chunkDelayMs?: number;
 }
+
+const SLOW_CHUNK_BYTES = 64 * 1024;
 
 /**
  * A real HTTP server on 127.0.0.1 that serves folders in the Hugging Face Hub's
@@ -44,8 +50,17 @@ export async function startHubServer(options: HubServerOptions): Promise<TestSer
       res.write(body.subarray(0, cut), () => res.socket?.end());
       return;
     }
-    res.end(body);
+    if (options.chunkDelayMs) void sendSlowly(res, body, options.chunkDelayMs);
+    else res.end(body);
   });
+}
+
+async function sendSlowly(res: ServerResponse, body: Buffer, delayMs: number): Promise<void> {
+  for (let at = 0; at < body.length && !res.destroyed; at += SLOW_CHUNK_BYTES) {
+    await new Promise((resolve) => res.write(body.subarray(at, at + SLOW_CHUNK_BYTES), resolve));
+    await sleep(delayMs);
+  }
+  res.end();
 }
 
 function listFiles(folder: string): string[] {

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { loadAnswerPolicy, loadManagerPolicy, type LoadedPolicy } from '../agents/policy-loader.js';
+import { CachingEmbedder } from '../embed/caching-embedder.js';
+import { createEmbedder } from '../embed/create-embedder.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
+import { FeedbackLog } from '../memory/feedback-log.js';
+import { MessageLog } from '../memory/message-log.js';
+import { operationView, withoutVector } from '../memory/records.js';
+import { MemoryStore } from '../memory/store.js';
+import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
+import type { CategoricalPolicy } from '../rl/categorical-policy.js';
+import { profileLayout, type ProfileLayout } from '../util/profile-layout.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import { ApiError } from './api-error.js';
+import { ChatModelSlot } from './chat-model-slot.js';
+import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
+import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
+import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
+import { ModelDownloads } from './model-downloads.js';
+import { OperationReview } from './operation-review.js';
+import { RecentMessages } from './recent-messages.js';
+import type { ParsedInput } from './routes.js';
+import type { Settings } from './schemas.js';
+import { loadSettings, saveSettings, settingsView, type StoredSettings } from './settings-file.js';
+
+export interface AssistantOptions {
+  /** The profile folder: memory database, models, policies and settings live inside. */
+  profileDir: string;
+  /** A chat model to use instead of the settings' one (tests, benchmarks); disposed with the Assistant. */
+  chatModel?: ChatModel;
+  /** An embedder to use instead of the settings' one; the caller keeps ownership (it is not disposed). */
+  embedder?: Embedder;
+  /** Where models are downloaded from (default `$MEMR1_HUB_URL` or the Hugging Face Hub). */
+  hubUrl?: string;
+}
+
+/** Recently embedded texts kept: a turn embeds its question and its facts twice each. */
+const EMBEDDING_CACHE_ENTRIES = 256;
+
+/**
+ * One open profile, and every API route implemented on it (DESIGN §8). It
+ * holds the profile's writer lock from `open` to `close`. Transports call
+ * `dispatch`, which validates input and output against the route table.
+ */
+export class Assistant {
+  readonly dispatch: Dispatch;
+  private readonly shutdown = new AbortController();
+  private readonly activeStreams = new Set<Promise<void>>();
+  private readonly settingsChanges = new SerialQueue();
+  private readonly turn: ChatTurnParts;
+  private readonly review: OperationReview;
+  private readonly downloads: ModelDownloads;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly layout: ProfileLayout,
+    private settings: StoredSettings,
+    private readonly store: MemoryStore,
+    private readonly embedder: CachingEmbedder,
+    private readonly ownsEmbedder: boolean,
+    private readonly chatModel: ChatModelSlot,
+    policies: { answer: BernoulliPolicy; manager: LoadedPolicy<CategoricalPolicy> },
+    /** Why a trained policy could not be used (the prior-only policy stands in). */
+    readonly warnings: string[],
+    hubUrl: string | undefined,
+  ) {
+    const messages = new MessageLog(store.tables.messages);
+    this.turn = {
+      store,
+      embedder,
+      messages,
+      recent: new RecentMessages(messages),
+      answerPolicy: policies.answer,
+      managerPolicy: policies.manager,
+      ingests: new SerialQueue(),
+      closing: this.shutdown.signal,
+    };
+    this.review = new OperationReview(store, new FeedbackLog(store.tables.feedback));
+    this.downloads = new ModelDownloads(layout.models, hubUrl);
+    this.dispatch = createDispatcher(this.handlers());
+  }
+
+  static async open(options: AssistantOptions): Promise<Assistant> {
+    const layout = profileLayout(options.profileDir);
+    mkdirSync(layout.dir, { recursive: true });
+    const settings = await loadSettings(layout.settings);
+    const inner = options.embedder ?? (await createEmbedder(settings.embedder));
+    const embedder = new CachingEmbedder(inner, EMBEDDING_CACHE_ENTRIES);
+    try {
+      const [answer, manager] = [await loadAnswerPolicy(layout.policies), await loadManagerPolicy(layout.policies)];
+      const store = await MemoryStore.open({ uri: layout.memory, embedder });
+      const chatModel = new ChatModelSlot(settings.chat_model, settings.device, layout.models, options.chatModel);
+      const warnings = [...answer.warnings, ...manager.warnings];
+      return new Assistant(layout, settings, store, embedder, !options.embedder, chatModel, { answer: answer.policy, manager }, warnings, options.hubUrl);
+    } catch (error) {
+      if (!options.embedder) await inner.dispose();
+      throw error;
+    }
+  }
+
+  get profileDir(): string {
+    return this.layout.dir;
+  }
+
+  /**
+   * Graceful shutdown: stops replies and downloads in progress (a download
+   * resumes next time), lets a Memory Manager run that already started
+   * finish, then flushes and closes the store and releases the profile.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.shutdown.abort();
+      await Promise.allSettled(this.activeStreams);
+      await this.store.close();
+      await this.chatModel.dispose();
+      if (this.ownsEmbedder) await this.embedder.dispose();
+    })();
+    return this.closing;
+  }
+
+  private handlers(): RouteHandlers {
+    const store = this.store;
+    return {
+      'chat.history': (input) => this.chatHistory(input),
+      'chat.send': (input, emit, signal) => this.track(() => this.chatSend(input, emit, signal)),
+
+      'memory.list': async ({ offset, limit, subject, from, to }) => {
+        const page = await store.list({ offset, limit, subject, from, to });
+        return { total: page.total, items: page.items.map(withoutVector) };
+      },
+      'memory.search': async ({ query, k, subject, from, to }) => {
+        const hits = await store.search(query, { k, mode: 'hybrid', subject, from, to });
+        return { items: hits.map(({ memory, score }) => ({ memory: withoutVector(memory), score })) };
+      },
+      'memory.get': async ({ id }) => withoutVector(await store.get(id)),
+      'memory.add': async ({ text, subject, event_time }) => operationView(await store.add({ text, subject, event_time: event_time ?? null })),
+      'memory.edit': async ({ id, text, subject, event_time }) => operationView(await store.edit(id, { text, subject, event_time })),
+      'memory.delete': async ({ id }) => operationView(await store.delete(id)),
+      'memory.history': async ({ id }) => ({ items: (await store.history(id)).map(operationView) }),
+      'memory.undo': async ({ op_id }) => operationView(await store.undo(op_id)),
+      'memory.export': async ({ format }) => {
+        const date = new Date().toISOString().slice(0, 10);
+        if (format === 'json') return { filename: `memories-${date}.json`, content: JSON.stringify(await exportJson(store), null, 1) };
+        return { filename: `memories-${date}.md`, content: await exportMarkdown(store) };
+      },
+      'memory.import': async ({ content }) => {
+        let data: unknown;
+        try {
+          data = JSON.parse(content);
+        } catch (error) {
+          throw new ApiError('BAD_INPUT', `content is not JSON (${(error as Error).message}); import takes a file made by memory.export in JSON`);
+        }
+        return { imported: (await importJson(store, data)).imported };
+      },
+
+      'ops.list': async ({ status, turn_id, limit }) => ({ items: (await store.recentOperations(limit, 0, { status, turn_id })).map(operationView) }),
+      'ops.accept': async ({ op_id }) => operationView(await this.review.accept(op_id)),
+      'ops.reject': async ({ op_id }) => operationView(await this.review.reject(op_id)),
+      'ops.edit': async ({ op_id, text }) => operationView(await this.review.edit(op_id, text)),
+
+      'models.list': async () => ({ current: this.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
+      'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),
+      'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.settings.embedder, dimension: this.embedder.dimension } }),
+      'models.download': ({ id, dtype }, emit, signal) => this.track(() => this.downloads.run(id, dtype, emit, AbortSignal.any([signal, this.shutdown.signal]))),
+
+      'settings.get': async () => settingsView(this.settings, this.layout.dir),
+      'settings.update': (patch) => this.updateSettings(patch),
+    };
+  }
+
+  /** A session's messages; without a session, the most recent one (or a new, empty one). */
+  private async chatHistory({ session_id }: ParsedInput<'chat.history'>) {
+    const { messages } = this.turn;
+    const sessionId = session_id ?? (await messages.latestSessionId()) ?? randomUUID();
+    const records = await messages.session(sessionId);
+    return { session_id: sessionId, messages: records.map(({ id, role, text, at, turn_id }) => ({ id, role, text, at, turn_id })) };
+  }
+
+  private async chatSend(input: ParsedInput<'chat.send'>, emit: Parameters<RouteHandlers['chat.send']>[1], signal: AbortSignal): Promise<void> {
+    const llm = await this.chatModel.get();
+    await runChatTurn(this.turn, llm, input, emit, AbortSignal.any([signal, this.shutdown.signal]));
+  }
+
+  /**
+   * Settings change one at a time. A new chat model must load (or connect)
+   * before it is saved; the embedder is fixed by the memories already stored.
+   */
+  private updateSettings(patch: ParsedInput<'settings.update'>): Promise<Settings> {
+    return this.settingsChanges.run(async () => {
+      const next: StoredSettings = {
+        chat_model: patch.chat_model === undefined ? this.settings.chat_model : patch.chat_model,
+        embedder: patch.embedder ?? this.settings.embedder,
+        device: patch.device ?? this.settings.device,
+        theme: patch.theme ?? this.settings.theme,
+      };
+      if (next.embedder !== this.settings.embedder) {
+        throw new ApiError(
+          'CONFLICT',
+          `this profile's memories were embedded with ${this.store.meta.embedder_id} ("${this.settings.embedder}"), and vectors of different embedders do not compare. ` +
+            'To switch, export the memories, open a new profile with the new embedder, and import them there',
+        );
+      }
+      // Only a chat model named in the change is loaded now; one already in use is kept.
+      const loaded = next.chat_model === this.settings.chat_model && this.chatModel.status().ready;
+      if (patch.chat_model !== undefined && !loaded) await this.chatModel.select(next.chat_model, next.device);
+      else await this.chatModel.setDevice(next.device);
+      await saveSettings(this.layout.settings, next);
+      this.settings = next;
+      return settingsView(next, this.layout.dir);
+    });
+  }
+
+  /** Runs a stream and keeps its promise until it ends, so `close` can wait for it. */
+  private track(stream: () => Promise<void>): Promise<void> {
+    if (this.shutdown.signal.aborted) return Promise.reject(new ApiError('INTERNAL', 'the assistant is shutting down'));
+    const work = stream();
+    this.activeStreams.add(work);
+    return work.finally(() => this.activeStreams.delete(work));
+  }
+}

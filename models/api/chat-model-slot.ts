@@ -1,0 +1,129 @@
+import { existsSync, statSync } from 'node:fs';
+import type { ChatModel } from '../llm/chat-model.js';
+import { createChatModel } from '../llm/create-chat-model.js';
+import { modelFolder } from '../llm/hub-download.js';
+import type { OnnxDevice } from '../llm/onnx-device.js';
+import { ApiError } from './api-error.js';
+import { folderDtypes, installedDtypes } from './model-catalog.js';
+import type { Settings } from './schemas.js';
+
+export interface ChatModelStatus {
+  spec: string | null;
+  ready: boolean;
+  info?: { id: string; backend: string; device: string; deviceReason?: string };
+  error?: string;
+}
+
+/** The settings' device choice as an ONNX Runtime device: `gpu` is the platform's GPU provider. */
+function onnxDevice(choice: Settings['device']): OnnxDevice | 'auto' {
+  if (choice !== 'gpu') return choice;
+  return process.platform === 'win32' ? 'dml' : process.platform === 'darwin' ? 'coreml' : 'cuda';
+}
+
+/**
+ * Builds a chat model from a spec without ever downloading: a Hub id must be
+ * downloaded first (`models.download`), so choosing a model never starts a
+ * gigabyte transfer behind the user's back. The dtype is the best one on disk.
+ */
+async function loadChatModel(spec: string, device: Settings['device'], modelsDir: string): Promise<ChatModel> {
+  const onnx = /^onnx:(.+)$/.exec(spec);
+  if (!onnx) return createChatModel(spec, { modelsDir });
+  const source = onnx[1]!;
+  const isFolder = existsSync(source) && statSync(source).isDirectory();
+  const [dtype] = isFolder ? folderDtypes(source) : installedDtypes(modelFolder(modelsDir, source));
+  if (!dtype) {
+    throw new ApiError(
+      'NOT_FOUND',
+      isFolder ? `${source} holds no ONNX weights (onnx/model*.onnx)` : `${source} is not downloaded yet: download it first (Settings, or \`memr1 models download ${source}\`)`,
+    );
+  }
+  return createChatModel(spec, { modelsDir, dtype, device: onnxDevice(device) });
+}
+
+/**
+ * The profile's chat model: loaded on first use from the settings' spec (the
+ * app should not wait at startup for weights a session may never need),
+ * replaced only by a model that loaded, and disposed when replaced or closed.
+ */
+export class ChatModelSlot {
+  private model: ChatModel | undefined;
+  private loading: Promise<ChatModel> | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private spec: string | null,
+    private device: Settings['device'],
+    private readonly modelsDir: string,
+    /** A model given by the caller (tests, benchmarks): used until another is selected. */
+    injected?: ChatModel,
+  ) {
+    this.model = injected;
+  }
+
+  /** The model for a turn; NO_CHAT_MODEL when none is set up. */
+  async get(): Promise<ChatModel> {
+    if (this.model) return this.model;
+    if (this.spec === null) {
+      throw new ApiError('NO_CHAT_MODEL', 'No chat model is set up yet: pick one in Settings (a local model to download, or an OpenAI-compatible server).');
+    }
+    this.loading ??= this.loadCurrent(this.spec, this.device);
+    return this.loading;
+  }
+
+  private async loadCurrent(spec: string, device: Settings['device']): Promise<ChatModel> {
+    const current = () => this.spec === spec && this.device === device;
+    try {
+      const model = await loadChatModel(spec, device, this.modelsDir);
+      if (!current()) {
+        await model.dispose();
+        throw new ApiError('CONFLICT', 'the chat model was changed in Settings while it loaded; send the message again');
+      }
+      this.model = model;
+      this.lastError = undefined;
+      return model;
+    } catch (error) {
+      if (current()) this.lastError = error instanceof Error ? error.message : String(error); // the next turn tries again
+      throw error;
+    } finally {
+      if (current()) this.loading = undefined;
+    }
+  }
+
+  /** Loads `spec` (null: none); only when it loads does it replace the current model. */
+  async select(spec: string | null, device: Settings['device']): Promise<void> {
+    const next = spec === null ? undefined : await loadChatModel(spec, device, this.modelsDir);
+    const previous = this.model;
+    this.model = next;
+    this.spec = spec;
+    this.device = device;
+    this.loading = undefined;
+    this.lastError = undefined;
+    await previous?.dispose();
+  }
+
+  /** A new device takes effect at the next load; a loaded remote model does not care. */
+  async setDevice(device: Settings['device']): Promise<void> {
+    if (device === this.device) return;
+    this.device = device;
+    if (this.model?.info.backend !== 'onnx') return;
+    const previous = this.model;
+    this.model = undefined;
+    this.loading = undefined;
+    await previous.dispose();
+  }
+
+  status(): ChatModelStatus {
+    const info = this.model?.info;
+    return {
+      spec: this.spec ?? info?.id ?? null,
+      ready: this.model !== undefined,
+      ...(info ? { info: { id: info.id, backend: info.backend, device: info.device, deviceReason: info.deviceReason } } : {}),
+      ...(this.lastError ? { error: this.lastError } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.model?.dispose();
+    this.model = undefined;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The one route table (DESIGN §8): every route's input schema and its output
+ * (unary) or event (stream) schema. Transports (HTTP here, Electron IPC later)
+ * are generated from it; the renderer imports it for types. Browser-safe: zod
+ * and plain constants only.
+ */
+import { z } from 'zod';
+import { OP_STATUSES } from '../memory/records.js';
+import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
+import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
+
+// Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
+const id = z.string().min(1).max(100);
+const memoryText = z.string().min(1).max(4_000);
+const subject = z.string().min(1).max(200);
+const time = z.string().min(1).max(100);
+const spec = z.string().min(1).max(2_000);
+/** A chat message; longer pastes belong in a file, not a turn. */
+const MAX_CHAT_CHARS = 8_000;
+/** A JSON export carries every vector (about 3 kB a memory); see `bodyLimit`. */
+const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
+
+const filter = { subject: subject.optional(), from: time.optional(), to: time.optional() };
+const noInput = z.strictObject({});
+const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+const unary = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'unary' as const, input, output });
+const stream = <I extends z.ZodType, E extends z.ZodType>(input: I, event: E) => ({ kind: 'stream' as const, input, event });
+
+export const ROUTES = {
+  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), messages: z.array(ChatMessageView) })),
+  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional() }), ChatEvent),
+
+  'memory.list': unary(
+    z.strictObject({ offset: z.number().int().min(0).max(1_000_000_000).default(0), limit: z.number().int().min(1).max(1_000).default(50), ...filter }),
+    z.object({ total: z.number().int(), items: z.array(MemoryView) }),
+  ),
+  'memory.search': unary(
+    z.strictObject({ query: memoryText, k: z.number().int().min(1).max(200).default(20), ...filter }),
+    items(z.object({ memory: MemoryView, score: z.number() })),
+  ),
+  'memory.get': unary(z.strictObject({ id }), MemoryView),
+  'memory.add': unary(z.strictObject({ text: memoryText, subject: subject.default('user'), event_time: time.optional() }), OperationView),
+  'memory.edit': unary(z.strictObject({ id, text: memoryText.optional(), subject: subject.optional(), event_time: time.optional() }), OperationView),
+  'memory.delete': unary(z.strictObject({ id }), OperationView),
+  'memory.history': unary(z.strictObject({ id }), items(OperationView)),
+  'memory.undo': unary(z.strictObject({ op_id: id }), OperationView),
+  'memory.export': unary(z.strictObject({ format: z.enum(['json', 'markdown']) }), z.object({ filename: z.string(), content: z.string() })),
+  'memory.import': unary(z.strictObject({ content: z.string().min(1).max(MAX_IMPORT_CHARS) }), z.object({ imported: z.number().int() })),
+
+  'ops.list': unary(z.strictObject({ status: z.enum(OP_STATUSES).optional(), turn_id: id.optional(), limit: z.number().int().min(1).max(1_000).default(50) }), items(OperationView)),
+  'ops.accept': unary(z.strictObject({ op_id: id }), OperationView),
+  'ops.reject': unary(z.strictObject({ op_id: id }), OperationView),
+  'ops.edit': unary(z.strictObject({ op_id: id, text: memoryText }), OperationView),
+
+  'models.list': unary(
+    noInput,
+    z.object({
+      current: z.string().nullable(),
+      installed: z.array(z.object({ id: z.string(), dtypes: z.array(z.string()), bytes: z.number() })),
+      suggested: z.array(z.object({ id: z.string(), description: z.string() })),
+    }),
+  ),
+  'models.select': unary(z.strictObject({ spec }), Settings),
+  'models.status': unary(
+    noInput,
+    z.object({
+      chat: z.object({
+        spec: z.string().nullable(),
+        ready: z.boolean(),
+        info: z.object({ id: z.string(), backend: z.string(), device: z.string(), deviceReason: z.string().optional() }).optional(),
+        error: z.string().optional(),
+      }),
+      embedder: z.object({ spec: z.string(), dimension: z.number().int() }),
+    }),
+  ),
+  'models.download': stream(
+    z.strictObject({ id: z.string().min(3).max(200), dtype: z.enum(Object.keys(ONNX_DTYPES) as [OnnxDtype, ...OnnxDtype[]]).optional() }),
+    DownloadEvent,
+  ),
+
+  'settings.get': unary(noInput, Settings),
+  'settings.update': unary(
+    z.strictObject({ chat_model: spec.nullable().optional(), embedder: spec.optional(), device: z.enum(DEVICE_CHOICES).optional(), theme: z.enum(THEMES).optional() }),
+    Settings,
+  ),
+} as const;
+
+export type RouteName = keyof typeof ROUTES;
+type Route<R extends RouteName> = (typeof ROUTES)[R];
+export type UnaryRouteName = { [R in RouteName]: Route<R>['kind'] extends 'unary' ? R : never }[RouteName];
+export type StreamRouteName = { [R in RouteName]: Route<R>['kind'] extends 'stream' ? R : never }[RouteName];
+
+/** What a caller sends (defaults not yet applied). */
+export type RouteInput<R extends RouteName> = z.input<Route<R>['input']>;
+/** What a handler receives: the input after validation, defaults applied. */
+export type ParsedInput<R extends RouteName> = z.output<Route<R>['input']>;
+export type RouteOutput<R extends UnaryRouteName> = z.output<(typeof ROUTES)[R]['output']>;
+export type RouteEvent<R extends StreamRouteName> = z.output<(typeof ROUTES)[R]['event']>;
+
+export function isRouteName(name: string): name is RouteName {
+  // Own keys only: `constructor` or `__proto__` must never name a route.
+  return Object.hasOwn(ROUTES, name);
+}
+
+/** The largest request body a route accepts, in bytes. */
+export function bodyLimit(route: RouteName): number {
+  return route === 'memory.import' ? MAX_IMPORT_CHARS + 1024 : 1024 * 1024;
+}

@@ -1,0 +1,103 @@
+/**
+ * The shapes the API speaks in (DESIGN §8), as zod schemas. The renderer
+ * imports these too, so this file (and `routes.ts`) imports nothing but zod
+ * and plain constants: no Node code.
+ */
+import { z } from 'zod';
+import { OP_KINDS, OP_STATUSES } from '../memory/records.js';
+
+/** A memory as the UI sees it: the record without its vector. */
+export const MemoryView = z.object({
+  id: z.string(),
+  text: z.string(),
+  subject: z.string(),
+  event_time: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  sources: z.array(z.string()),
+  version: z.number().int(),
+});
+export type MemoryView = z.infer<typeof MemoryView>;
+
+/** A journal entry, with its before/after snapshots as memory views. */
+export const OperationView = z.object({
+  op_id: z.string(),
+  seq: z.number(),
+  at: z.string(),
+  kind: z.enum(OP_KINDS),
+  memory_id: z.string().nullable(),
+  before: MemoryView.nullable(),
+  after: MemoryView.nullable(),
+  fact: z.object({ text: z.string(), sources: z.array(z.string()) }).nullable(),
+  origin: z.string(),
+  status: z.enum(OP_STATUSES),
+  turn_id: z.string().nullable(),
+  undoes: z.string().nullable(),
+});
+export type OperationView = z.infer<typeof OperationView>;
+
+export const ChatMessageView = z.object({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  at: z.string(),
+  turn_id: z.string().nullable().optional(),
+});
+export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+export const DEVICE_CHOICES = ['auto', 'cpu', 'gpu'] as const;
+export const THEMES = ['system', 'light', 'dark'] as const;
+
+/** The profile's settings (`<profile>/settings.json`); `profile_dir` is where they live and cannot be changed. */
+export const Settings = z.object({
+  /** `onnx:<hub-id-or-folder>` or `openai:<base-url>#<model>`; null until the user picks one. */
+  chat_model: z.string().nullable(),
+  embedder: z.string(),
+  device: z.enum(DEVICE_CHOICES),
+  theme: z.enum(THEMES),
+  profile_dir: z.string(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+/**
+ * Why a call failed. The first six come from the engine on any transport;
+ * the rest only from the web transport, before a route runs.
+ */
+export const API_ERROR_CODES = [
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'NO_CHAT_MODEL',
+  'MODEL_UNAVAILABLE',
+  'INTERNAL',
+  'UNAUTHORIZED',
+  'BAD_HOST',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const ApiErrorBody = z.object({ code: z.enum(API_ERROR_CODES), message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** A stream's last event when it fails. */
+export const StreamError = ApiErrorBody.extend({ type: z.literal('error') });
+
+/** `chat.send`: memories → token* → done → operations, or an error at any point. */
+export const ChatEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('memories'), turn_id: z.string(), memories: z.array(MemoryView) }),
+  z.object({ type: z.literal('token'), text: z.string() }),
+  z.object({ type: z.literal('done'), turn_id: z.string(), message_id: z.string(), reply: z.string() }),
+  z.object({ type: z.literal('operations'), turn_id: z.string(), operations: z.array(OperationView) }),
+  StreamError,
+]);
+export type ChatEvent = z.infer<typeof ChatEvent>;
+
+/** `models.download`: progress* → done, or an error. `total` and `percent` are 0 when the Hub gave no sizes. */
+export const DownloadEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), file: z.string(), bytes: z.number(), total: z.number(), percent: z.number() }),
+  z.object({ type: z.literal('done'), id: z.string() }),
+  StreamError,
+]);
+export type DownloadEvent = z.infer<typeof DownloadEvent>;

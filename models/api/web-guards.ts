@@ -1,0 +1,54 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ApiErrorCode } from './schemas.js';
+
+/**
+ * Sent with every response. The page may load only its own scripts and
+ * styles and talk only to this server; it may not be framed (clickjacking);
+ * no response is sniffed into another type; no URL leaks in a Referer.
+ */
+export const SECURITY_HEADERS: OutgoingHttpHeaders = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  BAD_INPUT: 400,
+  UNAUTHORIZED: 401,
+  BAD_HOST: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  NO_CHAT_MODEL: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+  MODEL_UNAVAILABLE: 502,
+};
+
+/**
+ * DNS rebinding: a hostile page can make its own domain resolve to
+ * 127.0.0.1, but its requests still name that domain in `Host`. Only the
+ * names this server is reached by on this machine are accepted.
+ */
+export function hostAllowed(req: IncomingMessage, host: string, port: number): boolean {
+  const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase()]);
+  return allowed.has((req.headers.host ?? '').toLowerCase());
+}
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+export function tokenMatches(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** JSON bodies only: a form post from another site cannot reach a route (it would need a CORS preflight for JSON). */
+export function isJsonContentType(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}

@@ -1,0 +1,33 @@
+import { type Command, Option } from 'commander';
+import { Assistant } from '../api/assistant.js';
+import { startWebServer } from '../api/http-server.js';
+import { defaultProfileDir } from './paths.js';
+
+/** `memr1 serve`: web mode, the app in a browser tab on this machine. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the app on 127.0.0.1 (web mode); open the printed address, which carries the access token')
+    .option('--port <n>', 'port to listen on (0: any free port)', (v) => Number.parseInt(v, 10), 0)
+    .option('--host <address>', 'address to listen on (keep it local: the API has no other defence than its token)', '127.0.0.1')
+    .addOption(new Option('--profile <dir>', 'profile folder').default(defaultProfileDir(), '~/.memr1/profiles/default'))
+    .option('--static <dir>', 'the built UI to serve (default: renderer/dist in the package)')
+    .action(async (opts: { port: number; host: string; profile: string; static?: string }) => {
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65_535) throw new Error(`--port must be 0-65535, got ${opts.port}`);
+      const assistant = await Assistant.open({ profileDir: opts.profile });
+      for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
+      const server = await startWebServer({ assistant, port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {
+        await assistant.close();
+        throw error;
+      });
+      console.log(`memr1: serving ${assistant.profileDir} at ${server.url}`);
+      // Ctrl-C or a service manager's SIGTERM: stop replies, flush the memory store, release the profile.
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      console.error(`memr1: ${signal}: shutting down`);
+      await server.close();
+      await assistant.close();
+    });
+}

@@ -1,0 +1,24 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** What lives where inside one profile's folder. */
+export interface ProfileLayout {
+  dir: string;
+  /** The LanceDB memory database. */
+  memory: string;
+  /** Downloaded chat models. */
+  models: string;
+  /** Trained policy checkpoints. */
+  policies: string;
+  /** The app's settings (written atomically). */
+  settings: string;
+}
+
+export function profileLayout(dir: string): ProfileLayout {
+  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json') };
+}
+
+/** The default profile's folder: `$MEMR1_HOME/profiles/default`, `$MEMR1_HOME` defaulting to `~/.memr1`. */
+export function defaultProfileDir(): string {
+  return join(process.env.MEMR1_HOME ?? join(homedir(), '.memr1'), 'profiles', 'default');
+}
