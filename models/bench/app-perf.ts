@@ -9,6 +9,7 @@ import { ScriptedChatModel } from '../llm/scripted-model.js';
 import { MemoryStore } from '../memory/store.js';
 import { packageRoot } from '../util/package-root.js';
 import { profileLayout } from '../util/profile-layout.js';
+import { bulkLoadMemories } from './bulk-load.js';
 import { quantile, round } from './stats.js';
 import { TopicVectors } from './synthetic-vectors.js';
 
@@ -77,27 +78,11 @@ async function loadSyntheticMemories(profileDir: string, embedder: Embedder, cou
   const store = await MemoryStore.open({ uri: profileLayout(profileDir).memory, embedder });
   try {
     const vectors = new TopicVectors(embedder.dimension, Math.max(50, Math.round(count / 50)), count);
-    const now = new Date().toISOString();
-    const batch = 5_000;
-    for (let done = 0; done < count; done += batch) {
-      const rows = Array.from({ length: Math.min(batch, count - done) }, (_, j) => {
-        const i = done + j;
-        return {
-          id: `m${i}`,
-          text: `${SUBJECTS[i % SUBJECTS.length]} talked about ${TOPICS[(i * 7) % TOPICS.length]} on day ${i % 365} (note ${i}).`,
-          vector: Array.from(vectors.next()),
-          subject: SUBJECTS[i % SUBJECTS.length]!,
-          event_time: now,
-          created_at: now,
-          updated_at: now,
-          sources: [],
-          version: 1,
-        };
-      });
-      await store.tables.memories.add(rows);
-      onProgress?.('chat: load memories', Math.min(count, done + batch), count);
-    }
-    await store.maintain(); // folds the rows into the full-text index
+    const content = {
+      text: (i: number) => `${SUBJECTS[i % SUBJECTS.length]} talked about ${TOPICS[(i * 7) % TOPICS.length]} on day ${i % 365} (note ${i}).`,
+      subject: (i: number) => SUBJECTS[i % SUBJECTS.length]!,
+    };
+    await bulkLoadMemories(store, count, vectors, content, 5_000, (loaded) => onProgress?.('chat: load memories', loaded, count));
   } finally {
     await store.close();
   }

@@ -5,6 +5,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { UseLiteEmbedder } from '../embed/use-lite.js';
 import { MemoryStore } from '../memory/store.js';
 import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
+import { bulkLoadMemories } from './bulk-load.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
@@ -85,24 +86,8 @@ async function measureRetrieval(size: number, options: PerfOptions): Promise<Ret
   const store = await MemoryStore.open({ uri: dir, embedder: new SyntheticEmbedder(vectors) });
   try {
     const started = performance.now();
-    const now = new Date().toISOString();
-    for (let done = 0; done < size; done += LOAD_BATCH) {
-      const rows = Array.from({ length: Math.min(LOAD_BATCH, size - done) }, (_, i) => ({
-        id: `m${done + i}`,
-        text: `synthetic memory ${done + i}`,
-        vector: Array.from(vectors.next()),
-        subject: (done + i) % 2 ? 'speaker_a' : 'speaker_b',
-        event_time: now,
-        created_at: now,
-        updated_at: now,
-        sources: [],
-        version: 1,
-      }));
-      // Bulk load straight into the table: this measures retrieval, not the journal.
-      await store.tables.memories.add(rows);
-      options.onProgress?.(`load ${size.toLocaleString('en')}`, Math.min(size, done + LOAD_BATCH), size);
-    }
-    await store.maintain(); // compaction, and the vector index where the size calls for one
+    const content = { text: (i: number) => `synthetic memory ${i}`, subject: (i: number) => (i % 2 ? 'speaker_a' : 'speaker_b') };
+    await bulkLoadMemories(store, size, vectors, content, LOAD_BATCH, (loaded) => options.onProgress?.(`load ${size.toLocaleString('en')}`, loaded, size));
     const loadSeconds = (performance.now() - started) / 1000;
     const indexed = (await store.tables.memories.listIndices()).some((index) => index.columns.includes('vector'));
 

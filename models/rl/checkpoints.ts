@@ -20,6 +20,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { z } from 'zod';
 import { schemaReason } from '../util/zod-reason.js';
+import { writeFileDurable } from '../util/write-file-atomic.js';
 import { ensureTfBackend } from '../util/tf-backend.js';
 import { layersModelFromFiles, layersModelToFiles, type LayersModelFiles } from './tfjs-files.js';
 
@@ -481,17 +482,6 @@ function sha256(bytes: Uint8Array): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Writes and fsyncs: once this returns, the bytes survive a power cut (the rename that publishes them is synced separately). */
-async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -43,6 +43,21 @@ export interface TrainOptions {
   select?: (evaluation: Record<string, number>) => number;
 }
 
+/** An agent's tested settings (steps, batch size, learning rate…) for one algorithm. */
+export type TrainRecipe = Pick<TrainOptions, 'steps' | 'batchSize' | 'evalEvery' | 'grpo' | 'ppo'>;
+
+/** A run's options: the recipe, with the caller's algorithm, seed and (when given) steps, metrics file and step callback. */
+export function recipeOptions(recipe: TrainRecipe, run: Pick<TrainOptions, 'algo' | 'seed' | 'metricsFile' | 'onStep'> & { steps?: number }): TrainOptions {
+  return {
+    ...recipe,
+    algo: run.algo,
+    seed: run.seed,
+    steps: run.steps ?? recipe.steps,
+    ...(run.metricsFile ? { metricsFile: run.metricsFile } : {}),
+    ...(run.onStep ? { onStep: run.onStep } : {}),
+  };
+}
+
 export interface StepRecord extends StepMetrics {
   step: number;
   algo: Algorithm;

@@ -11,17 +11,17 @@ import { distillEnvironment } from './distill-environment.js';
 import { heuristicRates, managerEnvironment } from './manager-environment.js';
 import { buildSyntheticDistillTask } from './synthetic-distill-task.js';
 import { buildSyntheticManagerTask } from './synthetic-memory-task.js';
-import { train, type Algorithm, type StepRecord, type TrainOptions } from './train-loop.js';
+import { recipeOptions, train, type Algorithm, type StepRecord, type TrainRecipe } from './train-loop.js';
 
 /** Settings that reach ≥ 95% optimal on held-out data (see the README's training section). */
-const RECIPES: Record<AgentName, Record<Algorithm, Pick<TrainOptions, 'steps' | 'batchSize' | 'grpo' | 'ppo'>>> = {
+const RECIPES: Record<AgentName, Record<Algorithm, TrainRecipe>> = {
   manager: {
-    grpo: { steps: 60, batchSize: 64, grpo: { learningRate: 0.01 } },
-    ppo: { steps: 100, batchSize: 64, ppo: { learningRate: 0.01 } },
+    grpo: { steps: 60, batchSize: 64, evalEvery: 10, grpo: { learningRate: 0.01 } },
+    ppo: { steps: 100, batchSize: 64, evalEvery: 10, ppo: { learningRate: 0.01 } },
   },
   answer: {
-    grpo: { steps: 200, batchSize: 32, grpo: { learningRate: 0.02 } },
-    ppo: { steps: 200, batchSize: 128, ppo: { learningRate: 0.01 } },
+    grpo: { steps: 200, batchSize: 32, evalEvery: 10, grpo: { learningRate: 0.02 } },
+    ppo: { steps: 200, batchSize: 128, evalEvery: 10, ppo: { learningRate: 0.01 } },
   },
 };
 
@@ -50,16 +50,7 @@ export interface SyntheticTrainingResult {
  */
 export async function trainOnSyntheticTask(embedder: Embedder, options: SyntheticTrainingOptions): Promise<SyntheticTrainingResult> {
   await ensureTfBackend();
-  const recipe = RECIPES[options.agent][options.algo];
-  const trainOptions: TrainOptions = {
-    ...recipe,
-    algo: options.algo,
-    steps: options.steps ?? recipe.steps,
-    seed: options.seed,
-    evalEvery: 10,
-    ...(options.metricsFile ? { metricsFile: options.metricsFile } : {}),
-    ...(options.onStep ? { onStep: options.onStep } : {}),
-  };
+  const trainOptions = recipeOptions(RECIPES[options.agent][options.algo], options);
   let result: { history: StepRecord[]; critic?: tf.Sequential };
   let policyNet: tf.LayersModel;
   let before: Record<string, number>;

@@ -16,6 +16,7 @@ export const FROZEN_ANSWER_TOP = 10;
 
 /** One decision of a replayed conversation: the bank as it stood, the fact, and the questions it can affect. */
 interface ManagerStep {
+  conversation: EmbeddedConversation;
   state: CategoricalState;
   stateFeatures: Float32Array;
   bank: SimBank;
@@ -41,7 +42,7 @@ function replay(conversation: EmbeddedConversation, choose: Chooser): { steps: M
     const state = managerState(fact, related, prior);
     const touched = new Set([...fact.sources, ...related.flatMap((m) => m.sources)]);
     const questions = conversation.questions.filter((q) => q.question.evidence.some((id) => touched.has(id))).map((q) => q.question);
-    steps.push({ state, stateFeatures: managerStateFeatures(fact, related), bank, fact, related, questions });
+    steps.push({ conversation, state, stateFeatures: managerStateFeatures(fact, related), bank, fact, related, questions });
     const actions = managerActions(related.length);
     bank = bank.apply(fact, related, choose(state, prior, actions));
   }
@@ -93,7 +94,6 @@ export function locomoManagerEnvironment(
   // A decision no question depends on has no outcome to learn from.
   const learnable = steps.filter((s) => s.questions.length > 0);
   const byState = new Map(learnable.map((s) => [s.state, s]));
-  const conversationOf = new Map(learnable.map((s) => [s, train.find((c) => c.facts.includes(s.fact))!]));
   const rewards = new Map<ManagerStep, Map<number, Promise<number>>>();
   return {
     states: learnable.map((s) => s.state),
@@ -104,7 +104,7 @@ export function locomoManagerEnvironment(
       rewards.set(step, memo);
       if (!memo.has(action)) {
         const bank = step.bank.apply(step.fact, step.related, managerActions(step.related.length)[action]!);
-        memo.set(action, scoreBank(bank, conversationOf.get(step)!, step.questions, scorer).then((s) => s.score));
+        memo.set(action, scoreBank(bank, step.conversation, step.questions, scorer).then((s) => s.score));
       }
       return memo.get(action)!;
     },

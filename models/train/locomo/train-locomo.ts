@@ -14,7 +14,7 @@ import { BernoulliPolicy } from '../../rl/bernoulli-policy.js';
 import { CategoricalPolicy } from '../../rl/categorical-policy.js';
 import { CheckpointStore, type CheckpointMeta } from '../../rl/checkpoints.js';
 import { ensureTfBackend } from '../../util/tf-backend.js';
-import { train, type Algorithm, type StepRecord, type TrainOptions } from '../train-loop.js';
+import { recipeOptions, train, type Algorithm, type StepRecord, type TrainOptions, type TrainRecipe } from '../train-loop.js';
 import { distillExamples, evaluateDistillation, locomoAnswerEnvironment, type DistillExample } from './answer-task.js';
 import { embedConversation } from './embedded-conversation.js';
 import { evaluateManager, locomoManagerEnvironment } from './manager-task.js';
@@ -23,7 +23,7 @@ import { evidenceScorer, qaScorer, type QuestionScorer } from './question-scorer
 export type LocomoTrack = 'evidence' | 'qa';
 
 /** Settings measured to train within minutes on 2 CPU cores (README, "Training on LoCoMo"). */
-const RECIPES: Record<AgentName, Record<Algorithm, Pick<TrainOptions, 'steps' | 'batchSize' | 'evalEvery' | 'grpo' | 'ppo'>>> = {
+const RECIPES: Record<AgentName, Record<Algorithm, TrainRecipe>> = {
   manager: {
     grpo: { steps: 40, batchSize: 32, evalEvery: 5, grpo: { learningRate: 0.01 } },
     // PPO's whitened single-sample advantages are noisier than GRPO's group baseline: bigger batches, a weaker entropy bonus.
@@ -77,15 +77,7 @@ export async function trainOnLocomo(options: LocomoTrainingOptions): Promise<Loc
   await ensureTfBackend();
   if (options.track === 'qa' && !options.llm) throw new Error('the QA track trains against an LLM\'s answers: pass --llm onnx:<model> or openai:<base-url>#<model>');
   const scorer: QuestionScorer = options.track === 'qa' ? qaScorer(options.llm!) : evidenceScorer;
-  const recipe = RECIPES[options.agent][options.algo];
-  const trainOptions: TrainOptions = {
-    ...recipe,
-    algo: options.algo,
-    steps: options.steps ?? recipe.steps,
-    seed: options.seed,
-    ...(options.metricsFile ? { metricsFile: options.metricsFile } : {}),
-    ...(options.onStep ? { onStep: options.onStep } : {}),
-  };
+  const trainOptions = recipeOptions(RECIPES[options.agent][options.algo], options);
   const folder = join(options.checkpoints, options.algo, options.agent);
   const run = options.agent === 'manager' ? await trainManager(options, scorer, trainOptions) : await trainAnswer(options, scorer, trainOptions);
   const meta = await new CheckpointStore(folder).save(run.critic ? { policy: run.policy, critic: run.critic } : { policy: run.policy }, {
