@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,7 @@ export async function startUiSession(options: Omit<AssistantOptions, 'profileDir
     cleanups.push(() => assistant.close());
     const web = await startWebServer({ assistant, staticDir });
     cleanups.push(() => web.close());
+    if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with \`apt-get install -y chromium\` (as .ci/run does)`);
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     cleanups.push(() => browser.close());
 
