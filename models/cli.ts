@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
+import { registerLearnCommands } from './cli/learn-commands.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
 import { registerServeCommand } from './cli/serve-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMemoryCommands(program);
   registerAgentCommands(program);
   registerTrainCommands(program);
+  registerLearnCommands(program);
   registerChatCommand(program);
   registerModelCommands(program);
   registerBenchCommands(program);

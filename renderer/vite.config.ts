@@ -3,9 +3,10 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 
 /**
- * Builds the renderer into renderer/dist. `base: './'` because Electron loads
- * the page from a file; the output has no inline script (the web server's CSP
- * allows only `script-src 'self'`).
+ * Builds the renderer into renderer/dist. `base: './'`: relative asset URLs,
+ * so the same build is served by web mode and on the desktop app's
+ * `app://memr1/`; the output has no inline script (both serve it with a CSP
+ * that allows only `script-src 'self'`).
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

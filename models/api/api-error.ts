@@ -1,5 +1,6 @@
 import { ChatModelError, type ChatModelErrorCode } from '../llm/chat-model.js';
 import { MemoryError, type MemoryErrorCode } from '../memory/errors.js';
+import { CheckpointError, type CheckpointErrorCode } from '../rl/checkpoints.js';
 import type { ApiErrorBody, ApiErrorCode } from './schemas.js';
 
 /** A refusal the API reports as `{error: {code, message}}` (or a stream's error event). */
@@ -41,10 +42,21 @@ const FROM_CHAT_MODEL: Record<ChatModelErrorCode, ApiErrorCode> = {
   DOWNLOAD_INTERRUPTED: 'MODEL_UNAVAILABLE',
 };
 
+const FROM_CHECKPOINT: Record<CheckpointErrorCode, ApiErrorCode> = {
+  INVALID_INPUT: 'BAD_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  // The policy files, not the request, are at odds with what was asked (nothing older to roll back to, a damaged version).
+  CORRUPT: 'CONFLICT',
+  FEATURE_DIM_MISMATCH: 'CONFLICT',
+  NOTHING_TO_ROLL_BACK: 'CONFLICT',
+  SAVE_FAILED: 'INTERNAL',
+};
+
 /** Any thrown value as an API error body; the engine's coded errors keep their meaning, anything else is INTERNAL. */
 export function toApiError(error: unknown): ApiErrorBody {
   if (error instanceof ApiError) return { code: error.code, message: error.message };
   if (error instanceof MemoryError) return { code: FROM_MEMORY[error.code], message: error.message };
   if (error instanceof ChatModelError) return { code: FROM_CHAT_MODEL[error.code], message: error.message };
+  if (error instanceof CheckpointError) return { code: FROM_CHECKPOINT[error.code], message: error.message };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { loadAnswerPolicy, loadManagerPolicy, type LoadedPolicy } from '../agents/policy-loader.js';
+import { loadAnswerPolicy, loadManagerPolicy } from '../agents/policy-loader.js';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { createEmbedder } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
+import { EpisodeRecorder } from '../learning/episode-recorder.js';
+import { Updater, type UpdaterOptions } from '../learning/updater.js';
 import type { ChatModel } from '../llm/chat-model.js';
+import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
 import { MessageLog } from '../memory/message-log.js';
@@ -14,17 +17,21 @@ import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import { profileLayout, type ProfileLayout } from '../util/profile-layout.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { recordAnswerFeedback } from './answer-feedback.js';
 import { ApiError } from './api-error.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { ModelDownloads } from './model-downloads.js';
+import type { LearningSettings } from './learning-schemas.js';
 import { OperationReview } from './operation-review.js';
+import { PolicySlot } from './policy-slot.js';
 import { RecentMessages } from './recent-messages.js';
 import type { ParsedInput } from './routes.js';
 import type { Settings } from './schemas.js';
 import { loadSettings, saveSettings, settingsView, type StoredSettings } from './settings-file.js';
+import { trainingHandlers } from './training-routes.js';
 
 export interface AssistantOptions {
   /** The profile folder: memory database, models, policies and settings live inside. */
@@ -35,6 +42,31 @@ export interface AssistantOptions {
   embedder?: Embedder;
   /** Where models are downloaded from (default `$MEMR1_HUB_URL` or the Hugging Face Hub). */
   hubUrl?: string;
+  /**
+   * `locomo10.json`: the learning updater then also gates each candidate on
+   * LoCoMo's validation conversation (default `$MEMR1_LOCOMO`, else none).
+   */
+  locomoData?: string;
+  /** The updater's other knobs (tests and benchmarks: a short schedule minute, small recipes). */
+  learning?: Omit<UpdaterOptions, 'locomoData'>;
+}
+
+/** Everything `open` prepares for one profile. */
+interface OpenedProfile {
+  layout: ProfileLayout;
+  /** The settings in use; replaced (not mutated) when they change. */
+  current: { settings: StoredSettings };
+  store: MemoryStore;
+  embedder: CachingEmbedder;
+  ownsEmbedder: boolean;
+  chatModel: ChatModelSlot;
+  policies: { answer: PolicySlot<BernoulliPolicy>; manager: PolicySlot<CategoricalPolicy> };
+  messages: MessageLog;
+  feedback: FeedbackLog;
+  episodes: EpisodeLog;
+  updater: Updater;
+  warnings: string[];
+  hubUrl: string | undefined;
 }
 
 /** Recently embedded texts kept: a turn embeds its question and its facts twice each. */
@@ -54,48 +86,74 @@ export class Assistant {
   private readonly review: OperationReview;
   private readonly downloads: ModelDownloads;
   private closing: Promise<void> | undefined;
+  /** Chat turns being served now: while there are any, a learning run backs off. */
+  private chatTurns = 0;
 
-  private constructor(
-    private readonly layout: ProfileLayout,
-    private settings: StoredSettings,
-    private readonly store: MemoryStore,
-    private readonly embedder: CachingEmbedder,
-    private readonly ownsEmbedder: boolean,
-    private readonly chatModel: ChatModelSlot,
-    policies: { answer: BernoulliPolicy; manager: LoadedPolicy<CategoricalPolicy> },
-    /** Why a trained policy could not be used (the prior-only policy stands in). */
-    readonly warnings: string[],
-    hubUrl: string | undefined,
-  ) {
-    const messages = new MessageLog(store.tables.messages);
+  private readonly layout: ProfileLayout;
+  private readonly current: { settings: StoredSettings };
+  private readonly store: MemoryStore;
+  private readonly embedder: CachingEmbedder;
+  private readonly ownsEmbedder: boolean;
+  private readonly chatModel: ChatModelSlot;
+  private readonly policies: OpenedProfile['policies'];
+  private readonly feedback: FeedbackLog;
+  private readonly updater: Updater;
+  /** Why a trained policy could not be used when the profile opened (the prior-only policy stands in). */
+  readonly warnings: string[];
+
+  private constructor(profile: OpenedProfile) {
+    this.layout = profile.layout;
+    this.current = profile.current;
+    this.store = profile.store;
+    this.embedder = profile.embedder;
+    this.ownsEmbedder = profile.ownsEmbedder;
+    this.chatModel = profile.chatModel;
+    this.policies = profile.policies;
+    this.feedback = profile.feedback;
+    this.updater = profile.updater;
+    this.warnings = profile.warnings;
+    const { store, embedder, messages, episodes } = profile;
+    const learning = () => this.current.settings.learning.enabled;
     this.turn = {
       store,
       embedder,
       messages,
       recent: new RecentMessages(messages),
-      answerPolicy: policies.answer,
-      managerPolicy: policies.manager,
+      answerPolicy: profile.policies.answer,
+      managerPolicy: profile.policies.manager,
+      recorder: new EpisodeRecorder(episodes, learning),
       ingests: new SerialQueue(),
       closing: this.shutdown.signal,
     };
-    this.review = new OperationReview(store, new FeedbackLog(store.tables.feedback));
-    this.downloads = new ModelDownloads(layout.models, hubUrl);
+    this.review = new OperationReview(store, profile.feedback, learning);
+    this.downloads = new ModelDownloads(profile.layout.models, profile.hubUrl);
     this.dispatch = createDispatcher(this.handlers());
   }
 
   static async open(options: AssistantOptions): Promise<Assistant> {
     const layout = profileLayout(options.profileDir);
     mkdirSync(layout.dir, { recursive: true });
-    const settings = await loadSettings(layout.settings);
-    const inner = options.embedder ?? (await createEmbedder(settings.embedder));
+    const current = { settings: await loadSettings(layout.settings) };
+    const inner = options.embedder ?? (await createEmbedder(current.settings.embedder));
     const embedder = new CachingEmbedder(inner, EMBEDDING_CACHE_ENTRIES);
+    let store: MemoryStore | undefined;
     try {
       const [answer, manager] = [await loadAnswerPolicy(layout.policies), await loadManagerPolicy(layout.policies)];
-      const store = await MemoryStore.open({ uri: layout.memory, embedder });
-      const chatModel = new ChatModelSlot(settings.chat_model, settings.device, layout.models, options.chatModel);
+      store = await MemoryStore.open({ uri: layout.memory, embedder });
+      const { messages, feedback, episodes } = store.tables;
+      if (!episodes) throw new Error(`the memory database at ${layout.memory} has no episodes table`); // a writable open creates it
+      const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, options.chatModel);
+      const policies = { answer: new PolicySlot(answer), manager: new PolicySlot(manager) };
+      const logs = { messages: new MessageLog(messages), feedback: new FeedbackLog(feedback), episodes: new EpisodeLog(episodes) };
+      const locomoData = options.locomoData ?? process.env.MEMR1_LOCOMO;
+      const updater = await Updater.open(
+        { profileDir: layout.dir, policiesDir: layout.policies, store, embedder, ...logs, policies, settings: () => current.settings },
+        { ...options.learning, ...(locomoData ? { locomoData } : {}) },
+      );
       const warnings = [...answer.warnings, ...manager.warnings];
-      return new Assistant(layout, settings, store, embedder, !options.embedder, chatModel, { answer: answer.policy, manager }, warnings, options.hubUrl);
+      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl });
     } catch (error) {
+      await store?.close();
       if (!options.embedder) await inner.dispose();
       throw error;
     }
@@ -113,8 +171,11 @@ export class Assistant {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.shutdown.abort();
+      await this.updater.close(); // a run in progress is stopped: its stream ends, the policies in use stay
       await Promise.allSettled(this.activeStreams);
       await this.store.close();
+      this.policies.answer.dispose();
+      this.policies.manager.dispose();
       await this.chatModel.dispose();
       if (this.ownsEmbedder) await this.embedder.dispose();
     })();
@@ -123,9 +184,11 @@ export class Assistant {
 
   private handlers(): RouteHandlers {
     const store = this.store;
+    const training = trainingHandlers({ updater: this.updater, configure: (patch) => this.configureLearning(patch) });
     return {
       'chat.history': (input) => this.chatHistory(input),
       'chat.send': (input, emit, signal) => this.track(() => this.chatSend(input, emit, signal)),
+      'chat.feedback': (input) => recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, learning: this.current.settings.learning.enabled }, input),
 
       'memory.list': async ({ offset, limit, subject, from, to }) => {
         const page = await store.list({ offset, limit, subject, from, to });
@@ -161,12 +224,15 @@ export class Assistant {
       'ops.reject': async ({ op_id }) => operationView(await this.review.reject(op_id)),
       'ops.edit': async ({ op_id, text }) => operationView(await this.review.edit(op_id, text)),
 
-      'models.list': async () => ({ current: this.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
+      'models.list': async () => ({ current: this.current.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
       'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),
-      'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.settings.embedder, dimension: this.embedder.dimension } }),
+      'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.current.settings.embedder, dimension: this.embedder.dimension } }),
       'models.download': ({ id, dtype }, emit, signal) => this.track(() => this.downloads.run(id, dtype, emit, AbortSignal.any([signal, this.shutdown.signal]))),
 
-      'settings.get': async () => settingsView(this.settings, this.layout.dir),
+      ...training,
+      'training.start': (input, emit, signal) => this.track(() => training['training.start'](input, emit, signal)),
+
+      'settings.get': async () => settingsView(this.current.settings, this.layout.dir),
       'settings.update': (patch) => this.updateSettings(patch),
     };
   }
@@ -180,8 +246,13 @@ export class Assistant {
   }
 
   private async chatSend(input: ParsedInput<'chat.send'>, emit: Parameters<RouteHandlers['chat.send']>[1], signal: AbortSignal): Promise<void> {
-    const llm = await this.chatModel.get();
-    await runChatTurn(this.turn, llm, input, emit, AbortSignal.any([signal, this.shutdown.signal]));
+    if (this.chatTurns++ === 0) this.updater.setChatBusy(true);
+    try {
+      const llm = await this.chatModel.get();
+      await runChatTurn(this.turn, llm, input, emit, AbortSignal.any([signal, this.shutdown.signal]));
+    } finally {
+      if (--this.chatTurns === 0) this.updater.setChatBusy(false);
+    }
   }
 
   /**
@@ -191,26 +262,37 @@ export class Assistant {
   private updateSettings(patch: ParsedInput<'settings.update'>): Promise<Settings> {
     return this.settingsChanges.run(async () => {
       const next: StoredSettings = {
-        chat_model: patch.chat_model === undefined ? this.settings.chat_model : patch.chat_model,
-        embedder: patch.embedder ?? this.settings.embedder,
-        device: patch.device ?? this.settings.device,
-        theme: patch.theme ?? this.settings.theme,
+        ...this.current.settings,
+        chat_model: patch.chat_model === undefined ? this.current.settings.chat_model : patch.chat_model,
+        embedder: patch.embedder ?? this.current.settings.embedder,
+        device: patch.device ?? this.current.settings.device,
+        theme: patch.theme ?? this.current.settings.theme,
       };
-      if (next.embedder !== this.settings.embedder) {
+      if (next.embedder !== this.current.settings.embedder) {
         throw new ApiError(
           'CONFLICT',
-          `this profile's memories were embedded with ${this.store.meta.embedder_id} ("${this.settings.embedder}"), and vectors of different embedders do not compare. ` +
+          `this profile's memories were embedded with ${this.store.meta.embedder_id} ("${this.current.settings.embedder}"), and vectors of different embedders do not compare. ` +
             'To switch, export the memories, open a new profile with the new embedder, and import them there',
         );
       }
       // Only a chat model named in the change is loaded now; one already in use is kept.
-      const loaded = next.chat_model === this.settings.chat_model && this.chatModel.status().ready;
+      const loaded = next.chat_model === this.current.settings.chat_model && this.chatModel.status().ready;
       if (patch.chat_model !== undefined && !loaded) await this.chatModel.select(next.chat_model, next.device);
       else await this.chatModel.setDevice(next.device);
       await saveSettings(this.layout.settings, next);
-      this.settings = next;
+      this.current.settings = next;
       return settingsView(next, this.layout.dir);
     });
+  }
+
+  /** Saves the learning settings with the others; the updater then stops a run (learning off) and reschedules. */
+  private async configureLearning(patch: Partial<LearningSettings>): Promise<void> {
+    await this.settingsChanges.run(async () => {
+      const next: StoredSettings = { ...this.current.settings, learning: { ...this.current.settings.learning, ...patch } };
+      await saveSettings(this.layout.settings, next);
+      this.current.settings = next;
+    });
+    await this.updater.settingsChanged();
   }
 
   /** Runs a stream and keeps its promise until it ends, so `close` can wait for it. */

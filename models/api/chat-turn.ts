@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AnswerAgent } from '../agents/answer-agent.js';
 import { MemoryManager } from '../agents/memory-manager.js';
-import type { LoadedPolicy } from '../agents/policy-loader.js';
 import type { Embedder } from '../embed/embedder.js';
+import type { EpisodeRecorder } from '../learning/episode-recorder.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { MessageLog, MessageRecord } from '../memory/message-log.js';
 import { operationView, withoutVector } from '../memory/records.js';
@@ -11,6 +11,7 @@ import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import { chatPrompt } from './chat-prompt.js';
+import type { PolicySlot } from './policy-slot.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { RouteEvent } from './routes.js';
 
@@ -20,8 +21,11 @@ export interface ChatTurnParts {
   embedder: Embedder;
   messages: MessageLog;
   recent: RecentMessages;
-  answerPolicy: BernoulliPolicy;
-  managerPolicy: LoadedPolicy<CategoricalPolicy>;
+  /** The agents' policies in use: the updater may replace them between turns. */
+  answerPolicy: PolicySlot<BernoulliPolicy>;
+  managerPolicy: PolicySlot<CategoricalPolicy>;
+  /** Keeps what the policies saw and chose, for learning (only while the user has it on). */
+  recorder: EpisodeRecorder;
   /** Memory Manager runs, one at a time: each decision depends on the memories the previous one left. */
   ingests: SerialQueue;
   /** Set when the app is shutting down: a turn then ends without its Memory Manager run. */
@@ -39,7 +43,8 @@ const MAX_REPLY_TOKENS = 512;
  * then the Memory Manager decides what the user's message changes in memory.
  * The manager runs after the reply (off its critical path) and even when the
  * client left: what the user said is remembered either way. `signal` stops
- * the reply's generation.
+ * the reply's generation. With learning on, each policy's choice is recorded
+ * as an episode once its target exists (the reply's message, each operation).
  */
 export async function runChatTurn(
   parts: ChatTurnParts,
@@ -52,7 +57,10 @@ export async function runChatTurn(
   const sessionId = input.session_id ?? randomUUID();
   const turnId = randomUUID();
   const history = await recent.get(sessionId);
-  const distilled = await new AnswerAgent({ store, embedder, policy: parts.answerPolicy }).distil(input.text);
+  const { distilled, answerEpisode } = await parts.answerPolicy.use(async ({ policy, version }) => {
+    const result = await new AnswerAgent({ store, embedder, policy }).distil(input.text);
+    return { distilled: result, answerEpisode: parts.recorder.answer(result, policy, version) };
+  });
   emit({ type: 'memories', turn_id: turnId, memories: distilled.kept.map(withoutVector) });
 
   let userLogged: Promise<MessageRecord> | undefined;
@@ -76,12 +84,17 @@ export async function runChatTurn(
     const assistantMessage = await messages.append({ session_id: sessionId, turn_id: turnId, role: 'assistant', text: reply });
     recent.add(assistantMessage);
     emit({ type: 'done', turn_id: turnId, message_id: assistantMessage.id, reply });
+    await answerEpisode(assistantMessage.id, turnId);
   }
 
   if (parts.closing.aborted) return;
-  const manager = new MemoryManager({ store, embedder, llm, policy: parts.managerPolicy.policy, policyVersion: parts.managerPolicy.version });
   const decisions = await parts.ingests.run(() =>
-    manager.ingest({ subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId }),
+    parts.managerPolicy.use(async ({ policy, version }) => {
+      const manager = new MemoryManager({ store, embedder, llm, policy, policyVersion: version });
+      const applied = await manager.ingest({ subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId });
+      await parts.recorder.manager(applied, policy, version, turnId);
+      return applied;
+    }),
   );
   emit({ type: 'operations', turn_id: turnId, operations: decisions.map((d) => operationView(d.op)) });
 }

@@ -5,8 +5,9 @@ import { ApiError, toApiError } from './api-error.js';
 import type { Dispatch } from './dispatch.js';
 import { bodyLimit, isRouteName } from './routes.js';
 import type { ApiErrorBody } from './schemas.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
-import { HTTP_STATUS, SECURITY_HEADERS, hostAllowed, isJsonContentType, tokenMatches } from './web-guards.js';
+import { HTTP_STATUS, hostAllowed, isJsonContentType, tokenMatches } from './web-guards.js';
 
 export interface WebServerOptions {
   /** What answers the routes: an `Assistant`, or anything with its `dispatch`. */
@@ -48,7 +49,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let port = 0;
 
   const server = createServer((req, res) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value!);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       const body = toApiError(error);

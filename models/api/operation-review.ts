@@ -1,22 +1,24 @@
-import type { FeedbackLog } from '../memory/feedback-log.js';
+import type { FeedbackInput, FeedbackLog } from '../memory/feedback-log.js';
 import type { OperationRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import { ApiError } from './api-error.js';
 
 /**
  * The user's review of the Memory Manager's operations (DESIGN §9, Review):
- * each decision is journaled and recorded as feedback, the signal the RL
- * updater learns from (+1 accepted, -1 rejected, 0 edited with the edit).
+ * each decision is journaled and, while the user has learning on, recorded
+ * as feedback, the signal the RL updater learns from (+1 accepted, -1
+ * rejected, 0 edited with the edit). The journal keeps the review either way.
  */
 export class OperationReview {
   constructor(
     private readonly store: MemoryStore,
     private readonly feedback: FeedbackLog,
+    private readonly learning: () => boolean,
   ) {}
 
   async accept(opId: string): Promise<OperationRecord> {
     const reviewed = await this.store.review(opId, 'accepted');
-    await this.feedback.record({ kind: 'op_accepted', target_id: reviewed.op_id, value: 1 });
+    await this.record({ kind: 'op_accepted', target_id: reviewed.op_id, value: 1 });
     return reviewed;
   }
 
@@ -26,7 +28,7 @@ export class OperationReview {
     // A NOOP changed nothing, and an operation already undone has nothing left to revert.
     if (op.kind !== 'NOOP' && op.status !== 'undone') await this.store.undo(op.op_id, { origin: 'user', turn_id: op.turn_id });
     const reviewed = await this.store.review(op.op_id, 'rejected');
-    await this.feedback.record({ kind: 'op_rejected', target_id: op.op_id, value: -1, payload: { kind: op.kind } });
+    await this.record({ kind: 'op_rejected', target_id: op.op_id, value: -1, payload: { kind: op.kind } });
     return reviewed;
   }
 
@@ -41,12 +43,16 @@ export class OperationReview {
     }
     const edit = await this.store.edit(op.after.id, { text }, { origin: 'user', turn_id: op.turn_id });
     const reviewed = await this.store.review(op.op_id, 'edited');
-    await this.feedback.record({
+    await this.record({
       kind: 'op_edited',
       target_id: op.op_id,
       value: 0,
       payload: { text: edit.after!.text, previous: edit.before!.text, edit_op_id: edit.op_id },
     });
     return reviewed;
+  }
+
+  private async record(signal: FeedbackInput): Promise<void> {
+    if (this.learning()) await this.feedback.record(signal);
   }
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
+import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
 import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
@@ -30,6 +31,15 @@ const stream = <I extends z.ZodType, E extends z.ZodType>(input: I, event: E) =>
 export const ROUTES = {
   'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), messages: z.array(ChatMessageView) })),
   'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional() }), ChatEvent),
+  /** Thumbs up / down on a reply, or the user's corrected answer: rewards for the Answer Agent (recorded only while learning is on). */
+  'chat.feedback': unary(
+    z.discriminatedUnion('kind', [
+      z.strictObject({ message_id: id, kind: z.literal('answer_up') }),
+      z.strictObject({ message_id: id, kind: z.literal('answer_down') }),
+      z.strictObject({ message_id: id, kind: z.literal('answer_corrected'), correction: z.string().min(1).max(MAX_CHAT_CHARS) }),
+    ]),
+    AnswerFeedbackView,
+  ),
 
   'memory.list': unary(
     z.strictObject({ offset: z.number().int().min(0).max(1_000_000_000).default(0), limit: z.number().int().min(1).max(1_000).default(50), ...filter }),
@@ -78,6 +88,21 @@ export const ROUTES = {
     z.strictObject({ id: z.string().min(3).max(200), dtype: z.enum(Object.keys(ONNX_DTYPES) as [OnnxDtype, ...OnnxDtype[]]).optional() }),
     DownloadEvent,
   ),
+
+  'training.status': unary(noInput, TrainingStatus),
+  /** Opt in or out, choose GRPO or PPO, the schedule. */
+  'training.configure': unary(z.strictObject(LearningSettings.partial().shape), TrainingStatus),
+  /** "Train now": refused (CONFLICT) while learning is off or a run is in progress. */
+  'training.start': stream(z.strictObject({ agents: z.array(z.enum(LEARNING_AGENTS)).min(1).max(2).optional() }), TrainingEvent),
+  /** Stops the run in progress; the current policies stay in use. */
+  'training.stop': unary(noInput, TrainingStatus),
+  /** The curves of a run (default: the running or the last one). */
+  'training.metrics': unary(z.strictObject({ run_id: id.optional() }), z.object({ run_id: z.string().nullable(), points: z.array(TrainingPoint) })),
+  'training.versions': unary(z.strictObject({ agent: z.enum(LEARNING_AGENTS) }), items(PolicyVersionView)),
+  /** Makes the version before the current one current again. */
+  'training.rollback': unary(z.strictObject({ agent: z.enum(LEARNING_AGENTS) }), z.object({ agent: z.enum(LEARNING_AGENTS), version: z.string() })),
+  /** Deletes the feedback and the episodes learned from (memories, messages and policy versions stay). */
+  'training.delete_data': unary(noInput, z.object({ feedback: z.number().int(), episodes: z.number().int() })),
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(

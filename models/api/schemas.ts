@@ -61,7 +61,9 @@ export type Settings = z.infer<typeof Settings>;
 
 /**
  * Why a call failed. The first six come from the engine on any transport;
- * the rest only from the web transport, before a route runs.
+ * the rest from a transport, before a route runs: UNAUTHORIZED from both (web:
+ * the token; desktop IPC: a page other than the app's), the others from web
+ * mode only.
  */
 export const API_ERROR_CODES = [
   'BAD_INPUT',

@@ -4,7 +4,21 @@ import { z } from 'zod';
 import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { LearningSettings } from './learning-schemas.js';
 import { DEVICE_CHOICES, THEMES, type Settings } from './schemas.js';
+
+/** Learning is off until the user opts in (DESIGN §9); the rest are the Learning screen's starting choices. */
+export const DEFAULT_LEARNING: LearningSettings = { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 };
+
+/** `LearningSettings` with a default per field, so a file from before learning (or a partial one) loads. */
+const { shape } = LearningSettings;
+const StoredLearning = z.object({
+  enabled: shape.enabled.default(DEFAULT_LEARNING.enabled),
+  algo: shape.algo.default(DEFAULT_LEARNING.algo),
+  schedule_minutes: shape.schedule_minutes.default(DEFAULT_LEARNING.schedule_minutes),
+  min_new_feedback: shape.min_new_feedback.default(DEFAULT_LEARNING.min_new_feedback),
+  keep_versions: shape.keep_versions.default(DEFAULT_LEARNING.keep_versions),
+});
 
 /** What `settings.json` holds: every field has a default, so an older or hand-trimmed file still loads. */
 const StoredSettings = z.object({
@@ -12,6 +26,7 @@ const StoredSettings = z.object({
   embedder: z.string().min(1).default(DEFAULT_EMBEDDER),
   device: z.enum(DEVICE_CHOICES).default('auto'),
   theme: z.enum(THEMES).default('system'),
+  learning: StoredLearning.default(DEFAULT_LEARNING),
 });
 export type StoredSettings = z.infer<typeof StoredSettings>;
 

@@ -21,7 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Memory-R1</title></head>
-<body><h1>Memory-R1</h1><p>The user interface is not built yet. Run <code>npm run build</code> in the project folder, then start <code>memr1 serve</code> again.</p></body></html>
+<body><h1>Memory-R1</h1><p>The user interface is not built yet. Run <code>npm run build</code> in the project folder, then start the app (<code>npm start</code>) or <code>memr1 serve</code> again.</p></body></html>
 `;
 
 /** `renderer/dist` in the package, where `npm run build` puts the UI. */
@@ -29,19 +29,31 @@ export function defaultStaticDir(): string {
   return join(packageRoot(), 'renderer', 'dist');
 }
 
+/** A file of the built UI, with the headers it is sent with (security headers aside). */
+export interface StaticFile {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
 /**
- * Serves the built renderer: a file when the path names one inside `root`,
- * else `index.html` (the single-page app routes on the client), else a page
- * saying how to build it. Paths that climb out of `root` get the index too.
+ * The built renderer's answer to a path, for both transports (web mode's
+ * HTTP server, the desktop app's `app://` protocol): the file when the path
+ * names one inside `root`, else `index.html` (the single-page app routes on
+ * the client), else a page saying how to build it. Paths that climb out of
+ * `root` get the index too: nothing outside it is ever read.
  */
-export async function serveStatic(root: string, pathname: string, res: ServerResponse, headOnly: boolean): Promise<void> {
+export async function readStaticFile(root: string, pathname: string): Promise<StaticFile> {
   const file = (await fileInside(root, pathname)) ?? join(root, 'index.html');
   const body = await readFile(file).catch(() => undefined);
-  if (!body) {
-    send(res, 200, CONTENT_TYPES['.html']!, Buffer.from(NOT_BUILT_PAGE), headOnly);
-    return;
-  }
-  send(res, 200, CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', body, headOnly);
+  if (!body) return staticFile(Buffer.from(NOT_BUILT_PAGE), CONTENT_TYPES['.html']!);
+  return staticFile(body, CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
+}
+
+/** Web mode: `readStaticFile` as an HTTP response. */
+export async function serveStatic(root: string, pathname: string, res: ServerResponse, headOnly: boolean): Promise<void> {
+  const { body, headers } = await readStaticFile(root, pathname);
+  res.writeHead(200, { ...headers, 'content-length': body.length });
+  res.end(headOnly ? undefined : body);
 }
 
 async function fileInside(root: string, pathname: string): Promise<string | undefined> {
@@ -59,8 +71,7 @@ async function fileInside(root: string, pathname: string): Promise<string | unde
   return info?.isFile() ? file : undefined;
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: Buffer, headOnly: boolean): void {
+function staticFile(body: Buffer, contentType: string): StaticFile {
   // Built assets change with every build; `no-cache` revalidates rather than serving a stale UI.
-  res.writeHead(status, { 'content-type': contentType, 'content-length': body.length, 'cache-control': 'no-cache' });
-  res.end(headOnly ? undefined : body);
+  return { body, headers: { 'content-type': contentType, 'cache-control': 'no-cache' } };
 }

@@ -1,19 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApiErrorCode } from './schemas.js';
-
-/**
- * Sent with every response. The page may load only its own scripts and
- * styles and talk only to this server; it may not be framed (clickjacking);
- * no response is sniffed into another type; no URL leaks in a Referer.
- */
-export const SECURITY_HEADERS: OutgoingHttpHeaders = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-};
 
 export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   BAD_INPUT: 400,

@@ -9,6 +9,7 @@ import { bulkLoadMemories } from './bulk-load.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
+import { measureUpdaterLag, type UpdaterFigures } from './updater-perf.js';
 
 export interface RetrievalFigures {
   memories: number;
@@ -31,9 +32,10 @@ export interface PerfReport {
   rl?: RlFigures;
   chat?: ChatFigures;
   app?: AppFigures;
+  updater?: UpdaterFigures;
 }
 
-export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app'] as const;
+export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app', 'updater'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 
 export interface PerfOptions {
@@ -59,7 +61,8 @@ const LOAD_BATCH = 10_000;
  * files at several sizes (synthetic 512-d topic vectors stand in for
  * embeddings at scale), the default embedder's throughput on real text, the
  * RL hot paths (a GRPO update, a manager decision), the chat's overhead
- * before the first token, and web mode's cold start.
+ * before the first token, web mode's cold start, and the main process's
+ * event-loop delay while the learning updater trains.
  */
 export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
   const wanted = (section: PerfSection) => !options.only || options.only.includes(section);
@@ -74,6 +77,7 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     if (wanted('rl')) report.rl = await measureRl(embedder, options.onProgress);
     if (wanted('chat')) report.chat = await measureChatOverhead(embedder, options.chatMemories, options.chatTurns, options.onProgress);
     if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
+    if (wanted('updater')) report.updater = await measureUpdaterLag(embedder, options.onProgress);
     return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name }, ...report };
   } finally {
     await embedder.dispose();

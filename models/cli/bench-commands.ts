@@ -23,7 +23,7 @@ export function registerBenchCommands(program: Command): void {
 
   bench
     .command('perf')
-    .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times, chat overhead, web-mode cold start')
+    .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times, chat overhead, web-mode cold start, main-loop lag during a learning run')
     .option('--json <file>', 'also write the figures as JSON')
     .option('--only <prefixes>', `measure only the figures starting with these (comma-separated; sections: ${PERF_SECTIONS.join(', ')})`)
     .option('--sizes <list>', 'comma-separated memory counts', '1000,10000,100000')
@@ -139,6 +139,14 @@ function formatPerf(report: PerfReport): string {
   }
   if (report.app) {
     lines.push(`web-mode cold start, spawn to first GET / (app.cold_start_ms): ${report.app.cold_start_ms} ms median, ${report.app.cold_start_max_ms} ms max of ${report.app.runs} (target <= 2000 ms)`);
+  }
+  if (report.updater) {
+    const u = report.updater;
+    lines.push(
+      `main-process event-loop delay during a learning run (updater.main_loop_lag_p99_ms), ${u.episodes.manager} manager + ${u.episodes.answer} answer episodes, ${u.algo.toUpperCase()} ${u.run_s} s, ` +
+        `${u.chat_turns} chat turns meanwhile: ${u.main_loop_lag_p50_ms} ms median, ${u.main_loop_lag_p99_ms} ms p99, ${u.main_loop_lag_max_ms} ms max (target p99 <= 50 ms); ` +
+        `the same chat load alone: ${u.chat_only_lag_p99_ms} ms p99`,
+    );
   }
   return lines.join('\n');
 }

@@ -44,7 +44,9 @@ export function registerTrainCommands(program: Command): void {
       await trainSyntheticCommand({ ...opts, agent: opts.agent });
     });
 
-  const policy = program.command('policy').description("show or roll back an agent's policy versions");
+  const policy = program
+    .command('policy')
+    .description("show or roll back an agent's policy versions (the profile's: what the chat and the learning updater use, unless --policies names another folder)");
   policy
     .command('show')
     .description('versions with their scores; the current one is marked')
@@ -61,7 +63,10 @@ export function registerTrainCommands(program: Command): void {
     });
   policy
     .command('rollback')
-    .description('make the previous version current')
+    .description(
+      'make the previous good version current. A running app (memr1 serve, the desktop app) keeps the policy it loaded until it restarts; ' +
+        "its Learning screen's rollback switches at once",
+    )
     .addOption(agentOption())
     .addOption(policiesOption())
     .option('--json', 'print JSON')

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { MemoryError } from './errors.js';
 import { ProfileLock } from './profile-lock.js';
 import { TEXT_INDEX } from './memory-table.js';
-import { TABLES, feedbackSchema, memoriesSchema, messagesSchema, metaSchema, operationsSchema } from './schema.js';
+import { TABLES, episodesSchema, feedbackSchema, memoriesSchema, messagesSchema, metaSchema, operationsSchema } from './schema.js';
 
 /** What a database records about itself in its `meta` table. */
 export interface DatabaseMeta {
@@ -15,7 +15,8 @@ export interface DatabaseMeta {
 
 export interface OpenedDatabase {
   connection: lancedb.Connection;
-  tables: Record<Exclude<keyof typeof TABLES, 'meta'>, lancedb.Table>;
+  /** `episodes` is null only in a read-only open of a profile made before it existed. */
+  tables: Record<(typeof DATA_TABLES)[number], lancedb.Table> & { episodes: lancedb.Table | null };
   meta: DatabaseMeta;
   lock: ProfileLock | undefined;
 }
@@ -35,6 +36,8 @@ export interface OpenDatabaseOptions {
 
 const SCHEMA_VERSION = '1';
 const DATA_TABLES = [TABLES.memories, TABLES.operations, TABLES.messages, TABLES.feedback] as const;
+/** Tables added after the first release: a writable open creates them in an older profile. */
+const ADDED_TABLES = [[TABLES.episodes, episodesSchema]] as const;
 
 export function isLocalUri(uri: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) || uri.startsWith('file://');
@@ -65,8 +68,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
     if (missing.length) {
       throw new MemoryError('DATABASE_CORRUPT', `the memory database at ${uri} lacks the table(s) ${missing.join(', ')}; restore it from an export`);
     }
-    const tables = await openTables(connection, uri);
     if (options.embedder) checkEmbedder(meta, options.embedder, uri);
+    // Only once every check passed: a refused open changes nothing.
+    if (!readOnly) for (const [name, schema] of ADDED_TABLES) if (!present.has(name)) await connection.createEmptyTable(name, schema, { existOk: true });
+    const tables = await openTables(connection, uri, !readOnly || present.has(TABLES.episodes));
     return { connection, tables, meta, lock };
   } catch (error) {
     lock?.release();
@@ -95,6 +100,7 @@ async function createTables(connection: lancedb.Connection, embedder: { id: stri
     [TABLES.operations, operationsSchema],
     [TABLES.messages, messagesSchema],
     [TABLES.feedback, feedbackSchema],
+    ...ADDED_TABLES,
   ] as const;
   for (const [name, schema] of schemas) await connection.createEmptyTable(name, schema, { existOk: true });
   const memories = await connection.openTable(TABLES.memories);
@@ -130,7 +136,7 @@ async function readMeta(connection: lancedb.Connection, uri: string): Promise<Da
   }
 }
 
-async function openTables(connection: lancedb.Connection, uri: string): Promise<OpenedDatabase['tables']> {
+async function openTables(connection: lancedb.Connection, uri: string, hasEpisodes: boolean): Promise<OpenedDatabase['tables']> {
   const open = async (name: string) => {
     try {
       const table = await connection.openTable(name);
@@ -145,6 +151,7 @@ async function openTables(connection: lancedb.Connection, uri: string): Promise<
     operations: await open(TABLES.operations),
     messages: await open(TABLES.messages),
     feedback: await open(TABLES.feedback),
+    episodes: hasEpisodes ? await open(TABLES.episodes) : null,
   };
 }
 

@@ -1,7 +1,9 @@
 import type * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseInput } from './validate.js';
+import { Appender } from './appender.js';
+import { purgeTable } from './purge-table.js';
+import { parseInput, sqlString } from './validate.js';
 
 /** The user's signals that the RL updater turns into rewards (DESIGN §5). */
 export const FEEDBACK_KINDS = ['op_accepted', 'op_rejected', 'op_edited', 'answer_up', 'answer_down', 'answer_corrected'] as const;
@@ -20,12 +22,26 @@ export type FeedbackRecord = z.output<typeof FeedbackInput> & { id: string; at: 
 
 /** The `feedback` table: append-only. */
 export class FeedbackLog {
-  constructor(private readonly table: lancedb.Table) {}
+  private readonly appender: Appender;
+
+  constructor(private readonly table: lancedb.Table) {
+    this.appender = new Appender(table);
+  }
 
   async record(input: FeedbackInput): Promise<FeedbackRecord> {
     const record: FeedbackRecord = { ...parseInput(FeedbackInput, input), id: randomUUID(), at: new Date().toISOString() };
-    await this.table.add([{ ...record, payload: record.payload === null ? null : JSON.stringify(record.payload) }]);
+    await this.appender.append([{ ...record, payload: record.payload === null ? null : JSON.stringify(record.payload) }]);
     return record;
+  }
+
+  /** How many signals are stored; with `since` (ISO), only those recorded after it. */
+  count(since?: string): Promise<number> {
+    return this.table.countRows(since === undefined ? undefined : `at > ${sqlString(since)}`);
+  }
+
+  /** Deletes every signal, old table versions included (the user's "delete my learning data"). */
+  purge(): Promise<number> {
+    return purgeTable(this.table);
   }
 
   async all(): Promise<FeedbackRecord[]> {

@@ -1,6 +1,7 @@
 import type * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { Appender } from './appender.js';
 import { parseInput, sqlString } from './validate.js';
 
 export const MessageInput = z.object({
@@ -12,19 +13,17 @@ export const MessageInput = z.object({
 export type MessageInput = z.input<typeof MessageInput>;
 export type MessageRecord = z.output<typeof MessageInput> & { id: string; at: string };
 
-/** Each append is a LanceDB commit with its own data file: compacting every so often keeps reads fast. */
-const COMPACT_EVERY = 100;
-
 /** The chat history (`messages` table): what memories' `sources` point at. */
 export class MessageLog {
-  private appended = 0;
+  private readonly appender: Appender;
 
-  constructor(private readonly table: lancedb.Table) {}
+  constructor(private readonly table: lancedb.Table) {
+    this.appender = new Appender(table);
+  }
 
   async append(input: MessageInput): Promise<MessageRecord> {
     const record: MessageRecord = { ...parseInput(MessageInput, input), id: randomUUID(), at: new Date().toISOString() };
-    await this.table.add([record]);
-    if (++this.appended % COMPACT_EVERY === 0) await this.table.optimize();
+    await this.appender.append([record]);
     return record;
   }
 
@@ -34,16 +33,19 @@ export class MessageLog {
     return rows[0] ? String((rows[0] as MessageRecord).session_id) : undefined;
   }
 
+  /** One message by id, or undefined. */
+  async get(id: string): Promise<MessageRecord | undefined> {
+    const [row] = (await this.table.query().where(`id = ${sqlString(id)}`).limit(1).toArray()) as MessageRecord[];
+    return row && toRecord(row);
+  }
+
   /** One session's messages in the order they were written. */
   async session(sessionId: string): Promise<MessageRecord[]> {
     const rows = await this.table.query().where(`session_id = ${sqlString(sessionId)}`).orderBy({ columnName: 'at', ascending: true }).toArray();
-    return rows.map((row: MessageRecord) => ({
-      id: String(row.id),
-      session_id: String(row.session_id),
-      turn_id: String(row.turn_id),
-      role: row.role,
-      text: String(row.text),
-      at: String(row.at),
-    }));
+    return rows.map(toRecord);
   }
+}
+
+function toRecord(row: MessageRecord): MessageRecord {
+  return { id: String(row.id), session_id: String(row.session_id), turn_id: String(row.turn_id), role: row.role, text: String(row.text), at: String(row.at) };
 }

@@ -6,6 +6,7 @@ export const TABLES = {
   operations: 'operations',
   messages: 'messages',
   feedback: 'feedback',
+  episodes: 'episodes',
   meta: 'meta',
 } as const;
 
@@ -58,6 +59,31 @@ export const feedbackSchema = new Schema([
   text('target_id'),
   new Field('value', new Float64(), false),
   text('payload', true),
+]);
+
+const floats = (name: string) => new Field(name, new List(new Field('item', new Float32(), true)), false);
+
+/**
+ * What a policy saw and did in the app, kept so the RL updater can replay it
+ * (DESIGN §3, `feedback`'s partner): the state's feature rows and prior
+ * logits, the critic's input, the action (the manager's action index, or the
+ * answer agent's keep mask), its log-probability, and `context` (JSON: the
+ * fact or question and the memories offered, which rewards are formed from).
+ * Added after the first release: `openDatabase` creates it in older profiles.
+ */
+export const episodesSchema = new Schema([
+  text('id'),
+  text('at'),
+  text('agent'),
+  text('target_id'),
+  text('turn_id', true),
+  text('policy_version'),
+  floats('features'),
+  floats('prior'),
+  floats('state_features'),
+  new Field('action', new List(new Field('item', new Int32(), true)), false),
+  new Field('log_prob', new Float64(), false),
+  text('context'),
 ]);
 
 export const metaSchema = new Schema([text('key'), text('value')]);

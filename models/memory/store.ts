@@ -316,7 +316,7 @@ export class MemoryStore {
       if (!this.readOnly && this.commitsSinceCompaction > 0) await this.compact();
     });
     this.closed = true;
-    for (const table of Object.values(this.db.tables)) table.close();
+    for (const table of Object.values(this.db.tables)) table?.close();
     this.db.connection.close();
     this.db.lock?.release();
   }

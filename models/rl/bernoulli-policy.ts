@@ -65,6 +65,19 @@ export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask
     return Array.from(this.stateLogits(state), (l) => (l > 0 ? 1 : 0));
   }
 
+  /**
+   * Moves greedy decoding's keep threshold from logit 0 to `threshold` by
+   * lowering the output bias by it: every keep logit (and so sampling too)
+   * shifts by -threshold, and the saved policy carries the shift.
+   */
+  shiftKeepThreshold(threshold: number): void {
+    const output = this.net.layers[this.net.layers.length - 1]!;
+    const [kernel, bias] = output.getWeights();
+    const shifted = tf.tidy(() => tf.sub(bias!, threshold));
+    output.setWeights([kernel!, shifted]);
+    shifted.dispose();
+  }
+
   variables(): tf.Variable[] {
     return variablesOf(this.net);
   }

@@ -113,10 +113,11 @@ describe('a chat turn through the Assistant (real store, real embedder, scripted
 });
 
 describe("reviewing the Memory Manager's operations", () => {
-  /** Two turns: an ADD (Lisbon), then an UPDATE of it (Porto), and a second ADD (the dog). */
+  /** Two turns: an ADD (Lisbon), then an UPDATE of it (Porto), and a second ADD (the dog). Learning is on, so reviews are kept as feedback. */
   async function reviewedProfile() {
     const profileDir = tempDir();
     const assistant = await openAssistant(profileDir);
+    await call(assistant, 'training.configure', { enabled: true });
     const ops = async (text: string) => eventOf(await chat(assistant, text), 'operations').operations;
     const [lisbon] = await ops('I moved to Lisbon last spring.');
     const [porto] = await ops('These days I live in Porto, actually.');

@@ -82,7 +82,13 @@ describe('settings and the chat model', () => {
     const assistant = await openAssistant(profileDir);
     expect(await call(assistant, 'settings.get', {})).toEqual({ chat_model: null, embedder: 'use-lite', device: 'auto', theme: 'system', profile_dir: profileDir });
     expect(await call(assistant, 'settings.update', { theme: 'dark', device: 'cpu' })).toMatchObject({ theme: 'dark', device: 'cpu' });
-    expect(JSON.parse(readFileSync(join(profileDir, 'settings.json'), 'utf8'))).toEqual({ chat_model: null, embedder: 'use-lite', device: 'cpu', theme: 'dark' });
+    expect(JSON.parse(readFileSync(join(profileDir, 'settings.json'), 'utf8'))).toEqual({
+      chat_model: null,
+      embedder: 'use-lite',
+      device: 'cpu',
+      theme: 'dark',
+      learning: { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 },
+    });
     expect(readdirSync(profileDir).filter((name) => name.includes('.tmp'))).toEqual([]);
     // The profile folder is not a setting; the embedder is fixed by the stored vectors.
     expect(await assistant.dispatch('settings.update', { profile_dir: '/elsewhere' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/profile_dir/) } });

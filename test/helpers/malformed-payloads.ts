@@ -16,6 +16,7 @@ export interface MalformedPayload {
 export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'chat.history': {},
   'chat.send': { text: 'Hello there' },
+  'chat.feedback': { message_id: 'no-such-message', kind: 'answer_corrected', correction: 'The user lives in Porto.' },
   'memory.list': { limit: 5 },
   'memory.search': { query: 'tea' },
   'memory.get': { id: 'no-such-memory' },
@@ -34,6 +35,14 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'models.select': { spec: 'openai:http://127.0.0.1:9/v1#m' },
   'models.status': {},
   'models.download': { id: 'tiny/none' },
+  'training.status': {},
+  'training.configure': { schedule_minutes: 30 },
+  'training.start': { agents: ['manager'] },
+  'training.stop': {},
+  'training.metrics': { run_id: 'no-such-run' },
+  'training.versions': { agent: 'manager' },
+  'training.rollback': { agent: 'answer' },
+  'training.delete_data': {},
   'settings.get': {},
   'settings.update': { theme: 'dark' },
 };
@@ -72,7 +81,9 @@ export function malformedPayloads(seed: number, perRoute: number): MalformedPayl
 
   for (const route of Object.keys(ROUTES) as RouteName[]) {
     const valid = VALID_INPUTS[route];
-    const fields = Object.keys(ROUTES[route].input.shape);
+    const schema = ROUTES[route].input;
+    // A union's fields (chat.feedback's kinds): those of its valid input.
+    const fields = Object.keys('shape' in schema ? schema.shape : valid);
     const generators: Array<() => MalformedPayload | undefined> = [
       () => json(route, 'not an object', pick(TOP_LEVEL)),
       () => json(route, 'unknown key', objectText([...entriesOf(valid), [pick(EXTRA_KEYS), pick(VALUE_TEXTS)]])),

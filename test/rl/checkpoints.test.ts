@@ -9,26 +9,11 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTfBackend } from '../../models/util/tf-backend.js';
 import { CheckpointStore, type CheckpointMeta } from '../../models/rl/checkpoints.js';
 import { exited, waitForLine } from '../helpers/child-process.js';
+import { disk } from '../helpers/full-disk.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
-const disk = vi.hoisted(() => ({ fullAt: undefined as ((path: string) => boolean) | undefined }));
-
 // A full disk on demand: a file that `disk.fullAt` picks gets half its bytes written, then ENOSPC.
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
-  const open: typeof actual.open = async (path, flags, mode) => {
-    const handle = await actual.open(path, flags, mode);
-    if (disk.fullAt?.(String(path))) {
-      handle.writeFile = (async (data: Uint8Array | string) => {
-        const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-        await handle.write(bytes.subarray(0, Math.floor(bytes.byteLength / 2)));
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-      }) as typeof handle.writeFile;
-    }
-    return handle;
-  };
-  return { ...actual, open };
-});
+vi.mock('node:fs/promises', async (importOriginal) => (await import('../helpers/full-disk.js')).withFullDisk(await importOriginal()));
 
 const tempDir = useTempDirs();
 const INPUT = [

@@ -44,7 +44,7 @@ describe('training on LoCoMo (the paper\'s split: train conv-26, choose on conv-
     expect(lines.filter((l) => l.eval?.evidence_f1 !== undefined).length).toBeGreaterThanOrEqual(8);
   });
 
-  it('GRPO teaches the answer agent to keep few memories without losing evidence recall (the recall constraint), on the trained manager\'s banks', async () => {
+  it('GRPO teaches the answer agent to keep few memories without losing evidence recall (the recall constraint, the calibrated keep threshold), on the trained manager\'s banks', async () => {
     const checkpoints = tempDir();
     const split = splitLocomo(await loadLocomo(LOCOMO));
     const embedder = await realEmbedder();
@@ -59,6 +59,11 @@ describe('training on LoCoMo (the paper\'s split: train conv-26, choose on conv-
     // λ, the recall constraint's multiplier, is logged with every step.
     expect(result.history.every((r) => typeof (r as StepRecord & { lambda?: number }).lambda === 'number')).toBe(true);
     expect((await loadAnswerPolicy(join(checkpoints, 'grpo'))).version).toBe('v0001');
+    // The calibrated threshold is folded into the saved policy: the benchmark's plain greedy decoding reproduces the chosen
+    // point (up to the few candidates a separately built bank retrieves differently; unfolded, it would keep about 2).
+    const report = await runEvidenceTrack({ conversations: split.validation.conversations, questions: split.validation.questions, methods: ['grpo'], embedder, checkpoints });
+    expect(Math.abs(report.methods.grpo!.overall.evidence_recall - result.chosen.eval.evidence_recall!)).toBeLessThan(0.02);
+    expect(Math.abs(report.methods.grpo!.overall.kept_mean - result.chosen.eval.kept_mean!)).toBeLessThan(0.5);
   });
 
   it('PPO trains both agents on the small fixture, and the evidence benchmark runs the trained "ppo" method from those checkpoints', async () => {

@@ -5,6 +5,7 @@ import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
 import { call } from '../helpers/assistant.js';
 import { startOpenAiChatServer, type OpenAiChatServer } from '../helpers/openai-chat-server.js';
+import { conversationItems, navButton, sendMessage } from './chat-page.js';
 import { startUiSession, type UiSession } from './ui-session.js';
 
 /**
@@ -76,18 +77,9 @@ afterEach(async () => {
   expect(await page.getByRole('alert').allTextContents()).toEqual([]);
 });
 
-const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
-const replies = () => page.getByRole('list', { name: 'Conversation' }).getByRole('listitem');
-
-/** Sends a message with Enter and waits until the turn is complete (its memory updates are in). */
-async function send(text: string): Promise<Locator> {
-  const before = await replies().count();
-  await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('textbox', { name: 'Message' }).press('Enter');
-  const turn = replies().nth(before + 1);
-  await turn.and(page.locator('[aria-busy="false"]')).waitFor();
-  return turn;
-}
+const nav = (name: string) => navButton(page, name);
+const replies = () => conversationItems(page);
+const send = (text: string) => sendMessage(page, text);
 
 async function memoryStatusIs(turn: Locator, kind: string, status: string): Promise<void> {
   await turn.getByRole('article', { name: `${kind} operation` }).getByText(status, { exact: true }).waitFor();

@@ -5,6 +5,17 @@
 import type { RouteEvent, RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../../models/api/routes.js';
 
 export type { ChatEvent, ChatMessageView, DownloadEvent, MemoryView, OperationView, Settings } from '../../../models/api/schemas.js';
+export type {
+  AgentRunResult,
+  AnswerFeedbackView,
+  LearningAgent,
+  LearningSettings,
+  PolicyVersionView,
+  TrainingEvent,
+  TrainingPoint,
+  TrainingRun,
+  TrainingStatus,
+} from '../../../models/api/learning-schemas.js';
 
 export type UnaryRoute = UnaryRouteName;
 export type StreamRoute = StreamRouteName;

@@ -2,7 +2,7 @@
 import type { InputOf, Settings } from './api-types';
 import { client } from './client';
 
-export type View = 'chat' | 'memory' | 'review' | 'settings';
+export type View = 'chat' | 'memory' | 'review' | 'learning' | 'settings';
 
 export const app: {
   view: View;

@@ -2,7 +2,7 @@
  * The conversation on screen. It lives outside the chat view so that a reply
  * keeps streaming, and stays, while the user looks at another view.
  */
-import type { ChatEvent, MemoryView, OperationView } from './api-types';
+import type { AnswerFeedbackView, ChatEvent, MemoryView, OperationView } from './api-types';
 import { client } from './client';
 import { byMemoryManager } from './operations';
 
@@ -12,11 +12,21 @@ export interface UserEntry {
   text: string;
 }
 
+/** What the user said about a reply, as recorded; `correction` is their corrected answer. */
+export interface GivenFeedback {
+  kind: AnswerFeedbackView['kind'];
+  correction: string | null;
+}
+
 export interface AssistantEntry {
   role: 'assistant';
   key: string;
   text: string;
   turnId: string | null;
+  /** The stored reply's id, which feedback refers to; null until the reply is complete. */
+  messageId: string | null;
+  /** This window's feedback on the reply (the history does not say what was given before). */
+  feedback: GivenFeedback | null;
   /** The memories the answer was given (live turns only: history does not keep them). */
   memories: MemoryView[];
   /** What the memory manager did after the turn; null while it is still working. */
@@ -67,6 +77,8 @@ class ChatSession {
             key: message.id,
             text: message.text,
             turnId: message.turn_id ?? null,
+            messageId: message.id,
+            feedback: null,
             memories: [],
             operations: (message.turn_id && byTurn.get(message.turn_id)) || [],
             state: 'done',
@@ -79,7 +91,7 @@ class ChatSession {
   send(text: string): void {
     const key = crypto.randomUUID();
     this.entries.push({ role: 'user', key: `${key}-user`, text });
-    this.entries.push({ role: 'assistant', key, text: '', turnId: null, memories: [], operations: null, state: 'thinking', error: null });
+    this.entries.push({ role: 'assistant', key, text: '', turnId: null, messageId: null, feedback: null, memories: [], operations: null, state: 'thinking', error: null });
     // The pushed object is wrapped in a reactive proxy: changes must go through the array's copy.
     const reply = this.entries.at(-1) as AssistantEntry;
     client.stream('chat.send', { text, ...(this.sessionId ? { session_id: this.sessionId } : {}) }, (event) => applyEvent(reply, event));
@@ -114,6 +126,7 @@ function applyEvent(reply: AssistantEntry, event: ChatEvent): void {
       reply.state = 'done';
       reply.text = event.reply;
       reply.turnId = event.turn_id;
+      reply.messageId = event.message_id;
       break;
     case 'operations':
       reply.operations = event.operations;

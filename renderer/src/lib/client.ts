@@ -4,15 +4,9 @@
  * ones as JSON and streaming ones as Server-Sent Events read from a fetch body
  * (EventSource cannot POST).
  */
+import type { Transport } from '../../../models/api/bridge.js';
 import type { EventOf, InputOf, OutputOf, StreamInputOf, StreamRoute, UnaryRoute } from './api-types';
 import { takeWebToken } from './web-token';
-
-/** What the preload bridge and the HTTP transport both offer, untyped. */
-export interface Transport {
-  invoke(route: string, input: unknown): Promise<unknown>;
-  /** Calls `onEvent` for each event; the returned function cancels. */
-  stream(route: string, input: unknown, onEvent: (event: unknown) => void): () => void;
-}
 
 declare global {
   interface Window {
@@ -34,6 +28,7 @@ export class ApiError extends Error {
 const FINAL_EVENTS: Record<StreamRoute, readonly string[]> = {
   'chat.send': ['operations', 'error'],
   'models.download': ['done', 'error'],
+  'training.start': ['done', 'error'],
 };
 
 const transport: Transport = window.memr1 ?? httpTransport(takeWebToken());

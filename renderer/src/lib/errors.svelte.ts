@@ -4,14 +4,17 @@ import { ApiError } from './client';
 export interface ShownError {
   id: number;
   message: string;
+  /** The failure itself, without what the UI was doing: one cause (a missing token, a server gone) is shown once. */
+  cause: string;
 }
 
 let nextId = 1;
 export const shownErrors: ShownError[] = $state([]);
 
 export function showError(error: unknown, doing?: string): void {
-  const message = error instanceof ApiError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
-  shownErrors.push({ id: nextId++, message: doing ? `${doing}: ${message}` : message });
+  const cause = error instanceof ApiError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
+  if (shownErrors.some((shown) => shown.cause === cause)) return;
+  shownErrors.push({ id: nextId++, message: doing ? `${doing}: ${cause}` : cause, cause });
 }
 
 export function dismissError(id: number): void {

@@ -21,3 +21,10 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+const score = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 3 });
+
+/** A reward, KL or metric value: three significant digits are what a curve or a comparison needs. */
+export function formatScore(value: number): string {
+  return score.format(value);
+}

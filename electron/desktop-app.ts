@@ -1,0 +1,73 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, type BrowserWindow, dialog, session } from 'electron';
+import { Assistant, type AssistantOptions } from '../models/api/assistant.js';
+import type { Dispatch } from '../models/api/dispatch.js';
+import { defaultStaticDir } from '../models/api/static-files.js';
+import { registerAppScheme, serveRendererOnAppScheme } from './app-protocol.js';
+import { holdQuitUntil } from './graceful-quit.js';
+import { serveIpc } from './ipc-transport.js';
+import { createMainWindow, focusWindow } from './main-window.js';
+import { guardNavigation } from './navigation-guard.js';
+import { denyAllPermissions } from './permissions.js';
+import { desktopProfileDir } from './profile-folder.js';
+
+export interface DesktopAppOptions {
+  /** The Assistant's options besides its profile folder (tests give a scripted chat model and a shared embedder). */
+  assistant?: Omit<AssistantOptions, 'profileDir'>;
+  /** The built renderer (default `renderer/dist` in the package). */
+  rendererDir?: string;
+}
+
+/** The preload, which tsc emits as CommonJS (`preload.cts` → `preload.cjs`) beside this file. */
+const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'preload.cjs');
+
+/**
+ * The desktop app's main process: one instance per user; the built UI on
+ * `app://memr1/` in a sandboxed window; the profile's Assistant behind the
+ * IPC transport; a quit that waits for the memory store to flush. Resolves
+ * once the Assistant is open (or the app is on its way out); never rejects:
+ * a failure to start is shown in a dialog, and the app exits.
+ */
+export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<void> {
+  registerAppScheme(); // must precede 'ready'
+  // Another instance owns the profile: it comes to the front instead ('second-instance' there).
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  let window: BrowserWindow | undefined;
+  app.on('second-instance', () => {
+    if (window) focusWindow(window);
+  });
+  app.on('web-contents-created', (_event, contents) => guardNavigation(contents));
+  await app.whenReady();
+
+  const profileDir = desktopProfileDir(app.getPath('userData'));
+  try {
+    // The window loads while the engine opens; calls made meanwhile wait for it.
+    const opening = Assistant.open({ ...options.assistant, profileDir });
+    const ipc = serveIpc(dispatchOnceOpen(opening));
+    holdQuitUntil(async () => {
+      ipc.abortAll();
+      await (await opening.catch(() => undefined))?.close();
+    });
+    denyAllPermissions(session.defaultSession);
+    serveRendererOnAppScheme(options.rendererDir ?? defaultStaticDir());
+    window = createMainWindow(PRELOAD);
+    const assistant = await opening;
+    for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
+  } catch (error) {
+    dialog.showErrorBox('Memory-R1 could not start', `${error instanceof Error ? error.message : String(error)}\n\nProfile folder: ${profileDir}`);
+    app.exit(1);
+  }
+}
+
+/** The Assistant's dispatcher, for calls that may arrive before it is open; like any dispatcher it never throws. */
+function dispatchOnceOpen(opening: Promise<Assistant>): Dispatch {
+  return async (route, input, emit, signal) => {
+    const assistant = await opening.catch(() => undefined);
+    if (!assistant) return { ok: false, error: { code: 'INTERNAL', message: 'the assistant could not open its profile' } };
+    return assistant.dispatch(route, input, emit, signal);
+  };
+}

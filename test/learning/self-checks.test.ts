@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { AnswerAgent } from '../../models/agents/answer-agent.js';
+import { ANSWER_FEATURE_DIM } from '../../models/agents/answer-state.js';
+import { latestSignals } from '../../models/learning/dataset.js';
+import { answerReward } from '../../models/learning/samples.js';
+import { selfCheckSamples } from '../../models/learning/self-checks.js';
+import { FeedbackLog } from '../../models/memory/feedback-log.js';
+import { MemoryStore } from '../../models/memory/store.js';
+import { BernoulliPolicy } from '../../models/rl/bernoulli-policy.js';
+import { ensureTfBackend } from '../../models/util/tf-backend.js';
+import { realEmbedder } from '../helpers/embedder.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('self-checks: a memory the user stands by should answer its own question', () => {
+  it('distils each accepted or edited memory as a question and rewards keeping it; gone or rejected ones are skipped', async () => {
+    await ensureTfBackend();
+    const embedder = await realEmbedder();
+    const store = await MemoryStore.open({ uri: tempDir(), embedder });
+    const policy = BernoulliPolicy.create(ANSWER_FEATURE_DIM);
+    try {
+      const [tea, piano, gone, rejected] = await Promise.all(
+        ['The user drinks green tea every morning.', 'The user plays the piano on Sundays.', 'The user lived in Berlin.', 'The user hates cats.'].map((text) => store.add({ text, subject: 'user' })),
+      );
+      for (let i = 0; i < 20; i++) await store.add({ text: `The user noted unrelated thing number ${i}.`, subject: 'user' });
+      await store.delete(gone!.memory_id!);
+      const feedback = new FeedbackLog(store.tables.feedback);
+      await feedback.record({ kind: 'op_accepted', target_id: tea!.op_id, value: 1 });
+      await feedback.record({ kind: 'op_edited', target_id: piano!.op_id, value: 0, payload: { text: 'x' } });
+      await feedback.record({ kind: 'op_accepted', target_id: gone!.op_id, value: 1 });
+      await feedback.record({ kind: 'op_rejected', target_id: rejected!.op_id, value: -1 });
+      await feedback.record({ kind: 'op_accepted', target_id: 'no-such-op', value: 1 });
+
+      const asked: string[] = [];
+      const distil = (question: string) => (asked.push(question), new AnswerAgent({ store, embedder, policy }).distil(question));
+      const samples = await selfCheckSamples({ store, distil }, latestSignals(await feedback.all()).values());
+      expect(asked.sort()).toEqual(['The user drinks green tea every morning.', 'The user plays the piano on Sundays.']);
+      expect(samples.map((s) => s.id).sort()).toEqual([`self-check:${piano!.memory_id}`, `self-check:${tea!.memory_id}`].sort());
+      for (const sample of samples) {
+        expect(sample.candidateIds).toHaveLength(23);
+        expect(sample.terms).toEqual([{ weight: 1, measure: 'recall', ids: [sample.id.slice('self-check:'.length)] }]);
+        const target = sample.candidateIds.indexOf(sample.terms[0]!.ids[0]!);
+        const keepsIt = sample.candidateIds.map((_, i) => (i === target ? 1 : 0));
+        expect([answerReward(sample, keepsIt), answerReward(sample, keepsIt.map((k) => 1 - k))]).toEqual([1, 0]);
+      }
+      // At most `limit`, newest reviews first.
+      expect((await selfCheckSamples({ store, distil }, latestSignals(await feedback.all()).values(), 1)).map((s) => s.id)).toEqual([`self-check:${piano!.memory_id}`]);
+    } finally {
+      policy.net.dispose();
+      await store.close();
+    }
+  });
+});
