@@ -1,11 +1,11 @@
 import type { Embedder } from '../embed/embedder.js';
 import type { ChatModel, TokenChunk } from '../llm/chat-model.js';
-import type { ScoredMemory } from '../memory/memory-table.js';
 import type { MemoryRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { BernoulliPolicy, BernoulliState, KeepMask } from '../rl/bernoulli-policy.js';
 import { dot } from '../util/vector.js';
-import { distillState, type Candidate } from './answer-state.js';
+import { candidatesFromHits, distillState, topIndices } from './answer-state.js';
+import { fuseRankings, mergeSubjectLists, subjectQuotas, type FusedHit } from './fuse-rankings.js';
 import { parseAnswer } from './parse-answer.js';
 import { answerPrompt, type SubjectMemories } from './prompts.js';
 
@@ -17,14 +17,22 @@ export interface AnswerAgentOptions {
   policy: BernoulliPolicy;
   /** Candidates retrieved per question (the paper: 60). */
   candidates?: number;
-  /** With exactly two subjects (LoCoMo's two speakers), half the candidates come from each, as in the paper. */
+  /** With exactly two subjects (LoCoMo's two speakers) the candidates are split between them (`subjectQuotas`: half each, as the paper, unless the question names one). */
   subjects?: readonly string[];
   /**
    * `hybrid` (default) ranks candidates by vector and full-text (BM25) search
-   * fused by reciprocal rank (DESIGN §4.1); `vector` by cosine alone. Either
-   * way a candidate's `score` is its cosine similarity to the question.
+   * fused by reciprocal rank (DESIGN §4.1, `fuseRankings`, as the benchmark
+   * does over its in-memory banks); `vector` by cosine alone. Either way a
+   * candidate's `score` is its cosine similarity to the question.
    */
   retrieval?: 'hybrid' | 'vector';
+  /**
+   * How many candidates are kept: the K best by the policy's keep logit
+   * (default 8, the budget the LoCoMo policies are trained and selected at).
+   * A fixed size keeps the answer prompt's length predictable and compares
+   * distillers at equal cost; what the policy learns is the order.
+   */
+  keep?: number;
 }
 
 /** What the agent retrieved, kept and (with an LLM) answered. */
@@ -43,11 +51,13 @@ export interface AnswerResult {
 }
 
 const DEFAULT_CANDIDATES = 60;
+export const DEFAULT_KEEP = 8;
 
 /**
  * The Answer Agent (Memory-R1 §3.2): retrieve 60 candidate memories, distil
  * them with the Bernoulli keep/drop policy, answer from the kept ones with the
- * paper's prompt. Greedy by default; pass `random` to sample (RL).
+ * paper's prompt. Keeps the K best by default; pass `random` to sample the
+ * keep/drop policy instead (RL).
  */
 export class AnswerAgent {
   constructor(private readonly options: AnswerAgentOptions) {}
@@ -56,11 +66,10 @@ export class AnswerAgent {
   async distil(question: string, random?: () => number): Promise<AnswerResult> {
     const [vector] = await this.options.embedder.embed([question]);
     const hits = await this.retrieve(question, vector!);
-    const candidates: Candidate[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
-    const state = distillState(question, candidates);
-    const mask = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
-    const records = hits.map((h) => h.memory);
-    return { question, candidates: records, scores: hits.map((h) => h.score), state, mask, kept: records.filter((_, i) => mask[i] === 1) };
+    const state = distillState(question, candidatesFromHits(hits));
+    const mask = random ? this.options.policy.sample(state, random, 1) : topMask(this.options.policy.stateLogits(state), this.options.keep ?? DEFAULT_KEEP);
+    const records = hits.map((h) => h.item);
+    return { question, candidates: records, scores: hits.map((h) => h.cosine), state, mask, kept: records.filter((_, i) => mask[i] === 1) };
   }
 
   /** Distils, then answers with the LLM when there is one. */
@@ -89,17 +98,29 @@ export class AnswerAgent {
     return keptMemoriesPrompt(result.question, result.kept);
   }
 
-  private async retrieve(question: string, vector: Float32Array): Promise<ScoredMemory[]> {
+  private async retrieve(question: string, vector: Float32Array): Promise<FusedHit<MemoryRecord>[]> {
     const { store, subjects } = this.options;
     const k = this.options.candidates ?? DEFAULT_CANDIDATES;
     if ((await store.count()) === 0) return [];
     const hybrid = (this.options.retrieval ?? 'hybrid') === 'hybrid';
-    const search = (limit: number, subject?: string) =>
-      hybrid ? store.search(question, { k: limit, mode: 'hybrid', ...(subject ? { subject } : {}) }) : store.search(vector, { k: limit, ...(subject ? { subject } : {}) });
-    // Per-subject lists merge by their own scores: cosines, or reciprocal-rank sums computed the same way in each list.
-    const ranked = subjects?.length === 2 ? (await Promise.all(subjects.map((subject) => search(Math.floor(k / 2), subject)))).flat().sort((a, b) => b.score - a.score) : await search(k);
-    return ranked.map(({ memory }) => ({ memory, score: dot(vector, memory.vector) }));
+    const search = async (limit: number, subject?: string) => {
+      const filter = subject ? { subject } : {};
+      const byVector = (await store.search(vector, { k: limit, ...filter })).map(({ memory, score }) => ({ item: memory, cosine: score }));
+      const byText = hybrid ? (await store.search(question, { k: limit, mode: 'text', ...filter })).map(({ memory, score }) => ({ item: memory, bm25: score })) : [];
+      return fuseRankings(byVector, byText, (m) => m.id, (m) => dot(vector, m.vector), limit);
+    };
+    if (subjects?.length !== 2) return search(k);
+    // Per-subject lists merge by their fused scores, computed the same way in each list.
+    const pair: [string, string] = [subjects[0]!, subjects[1]!];
+    const quotas = subjectQuotas(question, pair, k);
+    return mergeSubjectLists(await Promise.all(pair.map((subject, i) => search(quotas[i]!, subject))));
   }
+}
+
+/** 1 for the `keep` highest logits (ties: the better retrieved), 0 for the rest. */
+function topMask(logits: ArrayLike<number>, keep: number): KeepMask {
+  const kept = new Set(topIndices(logits, keep));
+  return Array.from(logits, (_, i) => (kept.has(i) ? 1 : 0));
 }
 
 /** The paper's answer prompt over kept memories, grouped per subject. */

@@ -34,6 +34,8 @@ export const MANAGER_FEATURE_DIM = KINDS.length + KINDS.length * PAIR + 1 + GLOB
 export const MANAGER_STATE_DIM = GLOBAL + PAIR;
 /** The prior's logit bonus on its choice when it gives no probabilities (DESIGN §4.2: a fixed confidence). */
 export const PRIOR_CONFIDENCE = 3;
+/** The prior logit of an action that is not allowed (ADD into a full bank): probability 0 under any residual. */
+export const FORBIDDEN_LOGIT = -1e9;
 const MAX_RELATED = 10;
 
 /** ADD, NOOP, UPDATE(0..K-1), DELETE(0..K-1): the order of the policy's actions. */
@@ -62,14 +64,16 @@ export function sameAction(a: ManagerAction, b: ManagerAction): boolean {
 /**
  * The policy's view of one decision: a feature row per action and the prior's
  * logits (its choice gets `priorConfidence`, or the LLM's log-probabilities
- * when given). Memories are expected best first.
+ * when given). Memories are expected best first. In a `full` bank (its budget
+ * reached) ADD is forbidden.
  */
-export function managerState(fact: FactView, related: readonly RelatedMemory[], prior: ManagerAction | Float32Array, priorConfidence = PRIOR_CONFIDENCE): CategoricalState {
+export function managerState(fact: FactView, related: readonly RelatedMemory[], prior: ManagerAction | Float32Array, priorConfidence = PRIOR_CONFIDENCE, full = false): CategoricalState {
   const actions = managerActions(related.length);
   const bestOfSubject = related.findIndex((m) => m.subject === fact.subject);
   const pairs = related.map((memory, rank) => pairSignals(fact, memory, rank, rank === bestOfSubject));
   const globals = globalSignals(fact, related);
-  const priorLogits = prior instanceof Float32Array ? prior : Float32Array.from(actions, (a) => (sameAction(a, prior) ? priorConfidence : 0));
+  const priorLogits = prior instanceof Float32Array ? Float32Array.from(prior) : Float32Array.from(actions, (a) => (sameAction(a, prior) ? priorConfidence : 0));
+  if (full) priorLogits[0] = FORBIDDEN_LOGIT;
   const features = new Float32Array(actions.length * MANAGER_FEATURE_DIM);
   actions.forEach((action, row) => {
     const offset = row * MANAGER_FEATURE_DIM;

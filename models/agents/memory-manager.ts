@@ -5,7 +5,8 @@ import type { MemoryRecord, OperationRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
 import { heuristicDecision } from './heuristic-prior.js';
-import { actionIndex, managerActions, managerState, type FactView, type ManagerAction, type RelatedMemory } from './manager-state.js';
+import { mergeMemory } from './merge-memory.js';
+import { actionIndex, managerActions, managerState, PRIOR_CONFIDENCE, type FactView, type ManagerAction, type RelatedMemory } from './manager-state.js';
 import { parseFacts } from './parse-facts.js';
 import { parseUpdateDecision } from './parse-update-decision.js';
 import { factExtractionPrompt, updateDecisionPrompt } from './prompts.js';
@@ -20,6 +21,12 @@ export interface MemoryManagerOptions {
   policyVersion: string;
   /** Related memories considered per fact (the paper: 10). */
   topK?: number;
+  /**
+   * The bank's budget: with this many memories stored, ADD is not allowed and
+   * a fact must be merged (UPDATE), must replace one (DELETE) or be dropped
+   * (NOOP). Unlimited when absent.
+   */
+  capacity?: number;
 }
 
 /** One message to remember from. */
@@ -81,16 +88,24 @@ export class MemoryManager {
   /** Retrieves the related memories and chooses an operation for one fact, without applying it. */
   async decide(fact: { text: string; subject: string; time: string | null }, random?: () => number): Promise<{ decision: ManagerDecision; records: MemoryRecord[] }> {
     const [vector] = await this.options.embedder.embed([fact.text]);
-    const hits: ScoredMemory[] = (await this.options.store.count()) > 0 ? await this.options.store.search(vector!, { k: this.topK }) : [];
+    const count = await this.options.store.count();
+    const hits: ScoredMemory[] = count > 0 ? await this.options.store.search(vector!, { k: this.topK }) : [];
+    const full = this.options.capacity !== undefined && count >= this.options.capacity;
     const view: FactView = { text: fact.text, vector: vector!, subject: fact.subject, time: fact.time };
     const related: RelatedMemory[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
-    const prior = this.options.llm ? await this.llmPrior(view, related) : { action: heuristicDecision(view, related), source: 'heuristic' as const };
-    return { decision: this.choose(view, related, prior, random), records: hits.map((h) => h.memory) };
+    const prior = this.options.llm ? await this.llmPrior(view, related) : { action: heuristicDecision(view, related, full), source: 'heuristic' as const };
+    return { decision: this.choose(view, related, prior, random, full), records: hits.map((h) => h.memory) };
   }
 
   /** The policy's choice given everything already retrieved (no I/O: the fast path measured by `bench perf`). */
-  choose(fact: FactView, related: RelatedMemory[], prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string }, random?: () => number): ManagerDecision {
-    const state = managerState(fact, related, prior.action);
+  choose(
+    fact: FactView,
+    related: RelatedMemory[],
+    prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string },
+    random?: () => number,
+    full = false,
+  ): ManagerDecision {
+    const state = managerState(fact, related, prior.action, PRIOR_CONFIDENCE, full);
     const index = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
     return {
       fact,
@@ -140,11 +155,12 @@ export class MemoryManager {
         return store.delete(records[action.index]!.id, context);
       case 'UPDATE': {
         const target = records[action.index]!;
-        // The LLM's merge when it proposed this very update; otherwise the new fact supersedes (the old text stays in the journal).
-        const merged = decision.prior.kind === 'UPDATE' && actionIndex(decision.prior, records.length) === actionIndex(action, records.length) ? decision.mergedText : undefined;
+        // The LLM's merge when it proposed this very update (the store embeds its text); otherwise `mergeMemory`'s text and vector.
+        const llmMerge = decision.prior.kind === 'UPDATE' && actionIndex(decision.prior, records.length) === actionIndex(action, records.length) ? decision.mergedText : undefined;
+        const merged = llmMerge ? { text: llmMerge } : mergeMemory(target, decision.fact);
         return store.edit(
           target.id,
-          { text: merged ?? decision.fact.text, sources: [...new Set([...target.sources, ...sources])], event_time: decision.fact.time ?? target.event_time },
+          { ...merged, sources: [...new Set([...target.sources, ...sources])], event_time: decision.fact.time ?? target.event_time },
           context,
         );
       }

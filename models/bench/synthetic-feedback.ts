@@ -1,4 +1,4 @@
-import { distillState, distillStateFeatures, type Candidate } from '../agents/answer-state.js';
+import { distillState, distillStateFeatures, vectorCandidates, type Candidate } from '../agents/answer-state.js';
 import { actionIndex, managerState, managerStateFeatures, type FactView, type ManagerAction, type RelatedMemory } from '../agents/manager-state.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { FeedbackLog, type FeedbackInput } from '../memory/feedback-log.js';
@@ -79,14 +79,14 @@ export async function writeSyntheticFeedback(
   for (const [n, c] of (data.answer ?? []).entries()) {
     const topic = TOPICS[n % TOPICS.length]!;
     const question = `What is my favourite (${n})?`;
-    const candidates: Candidate[] = Array.from({ length: shape.candidates ?? 10 }, (_, i) => ({
+    const candidates: Candidate[] = vectorCandidates(Array.from({ length: shape.candidates ?? 10 }, (_, i) => ({
       id: `${c.id}-c${i}`,
       text: i === 0 ? `The user's favourite is ${topic}.` : `Something else entirely, number ${i} of ${n}.`,
       vector: unitVector(random),
       subject: 'user',
       event_time: null,
       score: 0.9 - i * 0.01,
-    }));
+    })));
     const state = distillState(question, candidates);
     await episodes.record({
       agent: 'answer',

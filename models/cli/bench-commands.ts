@@ -2,10 +2,10 @@ import { type Command, Option } from 'commander';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { PERF_SECTIONS, runPerfBench, type PerfReport, type PerfSection } from '../bench/perf.js';
-import { CachingEmbedder } from '../embed/caching-embedder.js';
-import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
+import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { formatEvidenceReport } from '../eval/evidence/format-report.js';
-import { parseMethods } from '../eval/evidence/methods.js';
+import { EVIDENCE_METHODS } from '../eval/evidence/methods.js';
+import { parseMethodList, QA_METHODS } from '../eval/qa/qa-methods.js';
 import { runEvidenceTrack } from '../eval/evidence/run-evidence-track.js';
 import { loadLocomo } from '../eval/locomo/load-locomo.js';
 import { splitLocomo } from '../eval/locomo/split.js';
@@ -14,6 +14,7 @@ import { PAPER_BACKBONES, type PaperBackbone } from '../eval/qa/paper-results.js
 import { runQaTrack } from '../eval/qa/run-qa-track.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { defaultModelsDir, defaultProfileDir } from './paths.js';
+import { bankBudgetOption, embedCacheOption, locomoEmbedder, positiveInteger } from './locomo-options.js';
 import { createProgress } from './progress.js';
 
 /** `memr1 bench …`: benchmarks that print what they measured. */
@@ -58,7 +59,9 @@ function registerLocomoBench(bench: Command): void {
     .description('LoCoMo with the Memory-R1 split: the evidence track (no LLM) or the QA track (the paper\'s table)')
     .requiredOption('--data <file>', 'path to locomo10.json (read in place, never copied)')
     .addOption(new Option('--track <track>', 'evidence: kept sources vs gold evidence ids (no LLM); qa: answers scored F1 / BLEU-1 / J (needs --llm)').choices(['evidence', 'qa']).default('evidence'))
-    .option('--methods <list>', 'comma-separated: rag, mem0, mem0-60, ppo, grpo', 'rag,mem0,mem0-60')
+    .option('--methods <list>', `comma-separated; evidence track: ${EVIDENCE_METHODS.join(', ')} (default rag,heuristic,add-all,topk,supervised); QA track: ${QA_METHODS.join(', ')} (default rag,heuristic,heuristic-60)`)
+    .option('--budget <k>', 'evidence track: every method keeps exactly its K best candidates (by its own scores)', positiveInteger('--budget'))
+    .addOption(bankBudgetOption())
     .option('--llm <spec>', 'QA track: the chat model (onnx:<folder-or-hub-id> | openai:<base-url>#<model>)')
     .option('--judge <spec>', 'QA track: the judge model for J (same forms as --llm)')
     .addOption(new Option('--facts <source>', "QA track: facts from LoCoMo's observations or the LLM's extraction over the turns").choices(['observations', 'extraction']).default('observations'))
@@ -66,23 +69,39 @@ function registerLocomoBench(bench: Command): void {
     .addOption(new Option('--split <split>', 'which questions').choices(['val', 'test']).default('test'))
     .option('--checkpoints <dir>', 'trained policies for ppo/grpo, as <dir>/<algo>/{manager,answer}', join(defaultProfileDir(), 'locomo-checkpoints'))
     .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
+    .addOption(embedCacheOption())
     .option('--json <file>', 'also write the results as JSON')
     .action(async (opts: LocomoBenchOptions) => {
-      const methods = parseMethods(opts.methods);
       if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
       const split = splitLocomo(await loadLocomo(opts.data));
       const part = opts.split === 'val' ? split.validation : split.test;
-      const embedder = new CachingEmbedder(await createEmbedder(opts.embed));
+      const embedder = await locomoEmbedder(opts.embed, opts.embedCache);
       const modelOptions = { modelsDir: defaultModelsDir() };
       const llm = opts.llm ? await createChatModel(opts.llm, modelOptions) : undefined;
       const judge = opts.judge ? await createChatModel(opts.judge, modelOptions) : undefined;
       const progress = createProgress();
       try {
-        const common = { conversations: part.conversations, questions: part.questions, methods, embedder, checkpoints: opts.checkpoints, onProgress: progress.update };
+        const common = { embedder, checkpoints: opts.checkpoints, onProgress: progress.update };
         const report =
           opts.track === 'qa'
-            ? await runQaTrack({ ...common, llm: llm!, facts: opts.facts, ...(judge ? { judge } : {}), ...(opts.backbone ? { backbone: opts.backbone } : {}) })
-            : await runEvidenceTrack(common);
+            ? await runQaTrack({
+                ...common,
+                conversations: part.conversations,
+                questions: part.questions,
+                methods: parseMethodList(opts.methods ?? 'rag,heuristic,heuristic-60', QA_METHODS),
+                llm: llm!,
+                facts: opts.facts,
+                ...(judge ? { judge } : {}),
+                ...(opts.backbone ? { backbone: opts.backbone } : {}),
+              })
+            : await runEvidenceTrack({
+                ...common,
+                split,
+                part: opts.split === 'val' ? 'validation' : 'test',
+                methods: parseMethodList(opts.methods ?? 'rag,heuristic,add-all,topk,supervised', EVIDENCE_METHODS),
+                ...(opts.budget === undefined ? {} : { budget: opts.budget }),
+                bankBudget: opts.bankBudget,
+              });
         progress.stop();
         console.log(report.track === 'qa' ? formatQaReport(report) : formatEvidenceReport(report));
         if (opts.json) {
@@ -99,10 +118,13 @@ function registerLocomoBench(bench: Command): void {
 interface LocomoBenchOptions {
   data: string;
   track: 'evidence' | 'qa';
-  methods: string;
+  methods?: string;
+  budget?: number;
+  bankBudget: number;
   split: 'val' | 'test';
   checkpoints: string;
   embed: string;
+  embedCache: string;
   llm?: string;
   judge?: string;
   facts: 'observations' | 'extraction';

@@ -7,12 +7,12 @@ import { ensureTfBackend } from '../util/tf-backend.js';
 import type { Algorithm } from '../train/train-loop.js';
 import { trainOnSyntheticTask } from '../train/train-synthetic.js';
 import { trainOnLocomo, type LocomoTrack } from '../train/locomo/train-locomo.js';
-import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { loadLocomo } from '../eval/locomo/load-locomo.js';
 import { splitLocomo } from '../eval/locomo/split.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { printJson } from './output.js';
 import { defaultModelsDir, defaultPoliciesDir, defaultProfileDir } from './paths.js';
+import { bankBudgetOption, embedCacheOption, locomoEmbedder, positiveInteger } from './locomo-options.js';
 import { createProgress } from './progress.js';
 
 const policiesOption = () => new Option('--policies <dir>', 'trained policies folder').default(defaultPoliciesDir(), '~/.memr1/profiles/default/policies');
@@ -32,11 +32,13 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--track <track>', 'LoCoMo reward: evidence F1 of the kept memories (no LLM) or the LLM answer\'s exact match (needs --llm)').choices(['evidence', 'qa']).default('evidence'))
     .option('--llm <spec>', 'QA track: the frozen answering model (onnx:<folder-or-hub-id> | openai:<base-url>#<model>)')
     .option('--checkpoints <dir>', 'LoCoMo: where trained policies go, as <dir>/<algo>/<agent> (what `memr1 bench locomo` loads)', join(defaultProfileDir(), 'locomo-checkpoints'))
-    .option('--steps <n>', 'training steps (default: the recipe for the agent and algorithm)', (v) => Number.parseInt(v, 10))
+    .option('--steps <n>', 'training steps (default: the recipe for the agent and algorithm)', positiveInteger('--steps'))
+    .addOption(bankBudgetOption())
     .option('--seed <n>', 'seed (tasks, initialisation, sampling)', (v) => Number.parseInt(v, 10), 7)
     .option('--out <dir>', "synthetic task: checkpoints folder (default: the profile's policies/<agent>)")
     .addOption(policiesOption())
     .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
+    .addOption(embedCacheOption())
     .option('--json', 'print the summary as JSON')
     .action(async (opts: TrainCliOptions) => {
       if (opts.data) return trainLocomoCommand(opts);
@@ -86,10 +88,12 @@ interface TrainCliOptions {
   llm?: string;
   checkpoints: string;
   steps?: number;
+  bankBudget: number;
   seed: number;
   out?: string;
   policies: string;
   embed: string;
+  embedCache: string;
   json?: boolean;
 }
 
@@ -128,7 +132,7 @@ async function trainSyntheticCommand(opts: TrainCliOptions & { agent: AgentName 
 async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
   if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
   const split = splitLocomo(await loadLocomo(opts.data!));
-  const embedder = new CachingEmbedder(await createEmbedder(opts.embed));
+  const embedder = await locomoEmbedder(opts.embed, opts.embedCache);
   const llm = opts.llm ? await createChatModel(opts.llm, { modelsDir: defaultModelsDir() }) : undefined;
   const progress = createProgress();
   const agents: AgentName[] = opts.agent === 'both' ? ['manager', 'answer'] : [opts.agent];
@@ -145,6 +149,7 @@ async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
         ...(llm ? { llm } : {}),
         checkpoints: opts.checkpoints,
         seed: opts.seed,
+        bankBudget: opts.bankBudget,
         metricsFile,
         ...(opts.steps ? { steps: opts.steps } : {}),
         onProgress: progress.update,
@@ -166,7 +171,7 @@ async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
 }
 
 function formatScores(scores: Record<string, number>): string {
-  return ['evidence_f1', 'em', 'evidence_recall', 'kept_mean', 'memories']
+  return ['content_recall', 'evidence_recall', 'em', 'kept_mean', 'memories']
     .filter((key) => scores[key] !== undefined)
     .map((key) => `${key} ${scores[key]!.toFixed(3)}`)
     .join(', ');

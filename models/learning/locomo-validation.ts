@@ -1,17 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ANSWER_FEATURE_DIM } from '../agents/answer-state.js';
+import { DEFAULT_KEEP } from '../agents/answer-agent.js';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { createEmbedder } from '../embed/create-embedder.js';
-import { bankFromObservations, openBank } from '../eval/evidence/build-bank.js';
+import { bankCapacity, DEFAULT_BANK_BUDGET, policyChooser } from '../eval/bank/build-sim-bank.js';
+import { distillExample } from '../eval/bank/distill-example.js';
+import { embedConversations, type EmbeddedConversation } from '../eval/bank/embedded-conversation.js';
+import { replayManager } from '../eval/bank/replay-manager.js';
 import { loadLocomo } from '../eval/locomo/load-locomo.js';
 import { splitLocomo, type LocomoSplitPart } from '../eval/locomo/split.js';
-import { BernoulliPolicy, type BernoulliState, type KeepMask } from '../rl/bernoulli-policy.js';
+import type { KeepMask } from '../rl/bernoulli-policy.js';
+import type { RowState } from '../rl/pad-batch.js';
 import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
 import type { TrainablePolicy } from '../rl/policy.js';
-import { distillExamples, evaluateDistillation, type DistillExample } from '../train/locomo/answer-task.js';
-import { embedConversation, type EmbeddedConversation } from '../train/locomo/embedded-conversation.js';
+import { evaluateDistillation, type DistillExample } from '../train/locomo/answer-task.js';
 import { evaluateManager } from '../train/locomo/manager-task.js';
 import { evidenceScorer } from '../train/locomo/question-scorer.js';
 import type { Scores } from './update-job.js';
@@ -33,14 +33,16 @@ const scoresOf = (evaluation: Record<string, number>): Scores => ({
 /**
  * LoCoMo's validation conversation as the evidence track scores it, for the
  * promotion gate (runs in the worker). The manager is scored by replaying
- * the conversation's observations greedily (`evaluateManager`); the answer
- * agent by distilling each question's 60 candidates from a bank the manager
- * in use builds through a real (temporary) store. Each is prepared once per
- * run and reused for the current policy and the candidate.
+ * the conversation's observations greedily under the default bank budget
+ * (`evaluateManager`: the frozen prior keeps 8 candidates per question); the
+ * answer agent by its 8 best of each question's 60 candidates from the bank
+ * the manager in use builds. Banks are in memory (`SimBank`, as the
+ * benchmark builds them); each is prepared once per run and reused for the
+ * current policy and the candidate.
  */
 export class LocomoValidation {
   private conversations: Promise<EmbeddedConversation[]> | undefined;
-  private examples: Promise<DistillExample[]> | undefined;
+  private examples: DistillExample[] | undefined;
 
   private constructor(
     private readonly validation: LocomoSplitPart,
@@ -53,38 +55,23 @@ export class LocomoValidation {
   }
 
   async manager(policy: TrainablePolicy<CategoricalState, number>): Promise<Scores> {
-    this.conversations ??= Promise.all(this.validation.conversations.map((c) => embedConversation(this.embedder, c, this.validation.questions)));
-    return scoresOf(await evaluateManager(await this.conversations, evidenceScorer, policy));
+    return scoresOf(evaluateManager(await this.embedded(), policy, { bankBudget: DEFAULT_BANK_BUDGET }));
   }
 
-  async answer(policy: TrainablePolicy<BernoulliState, KeepMask>, bankManager: CategoricalPolicy): Promise<Scores> {
-    this.examples ??= this.distillExamples(bankManager);
-    return scoresOf(await evaluateDistillation(await this.examples, evidenceScorer, policy));
+  async answer(policy: TrainablePolicy<RowState, KeepMask>, bankManager: CategoricalPolicy): Promise<Scores> {
+    this.examples ??= (await this.embedded()).flatMap((conversation) => {
+      const { memories } = replayManager(conversation.facts, policyChooser(bankManager), bankCapacity(conversation, DEFAULT_BANK_BUDGET));
+      return conversation.questions.map((q) => distillExample(memories, q, conversation.speakers));
+    });
+    return scoresOf(await evaluateDistillation(this.examples, evidenceScorer, policy, DEFAULT_KEEP));
   }
 
   dispose(): Promise<void> {
     return this.embedder.dispose();
   }
 
-  private async distillExamples(manager: CategoricalPolicy): Promise<DistillExample[]> {
-    // The examples' states do not depend on the distilling policy; the prior one only fills their masks.
-    const prior = BernoulliPolicy.create(ANSWER_FEATURE_DIM);
-    const out: DistillExample[] = [];
-    try {
-      for (const conversation of this.validation.conversations) {
-        const dir = mkdtempSync(join(tmpdir(), 'memr1-learn-locomo-'));
-        const store = await openBank(dir, this.embedder);
-        try {
-          await bankFromObservations(store, this.embedder, conversation, manager, 'current');
-          out.push(...(await distillExamples(store, this.embedder, conversation, this.validation.questions, prior)));
-        } finally {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }
-    } finally {
-      prior.net.dispose();
-    }
-    return out;
+  private embedded(): Promise<EmbeddedConversation[]> {
+    this.conversations ??= embedConversations(this.embedder, this.validation.conversations, this.validation.questions);
+    return this.conversations;
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { bernoulliEntropy } from './core-algos.js';
-import type { TrainablePolicy } from './policy.js';
+import { bernoulliEntropy, bernoulliKl, bernoulliLogProbs } from './core-algos.js';
+import { sumItems, type ItemLogProbs, type ItemTerms, type TrainablePolicy } from './policy.js';
 import { scoreBatch, scoreState, type RowState } from './pad-batch.js';
 import { createResidualNet, frozenCopy, inputDimOf, variablesOf } from './residual-net.js';
 
@@ -12,7 +12,8 @@ export type KeepMask = readonly number[];
 
 /**
  * Independent Bernoulli keep/drop per item, p_i = σ(prior_i + r_θ(features_i)):
- * the memory distillation policy. log π(mask|s) sums over the state's items.
+ * the memory distillation policy. log π(mask|s) sums over the state's items;
+ * the trainers' ratio is taken per item (`itemLogProbs`).
  */
 export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask> {
   readonly featureDim: number;
@@ -26,24 +27,40 @@ export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask
     return new BernoulliPolicy(createResidualNet(featureDim, options.hidden ?? 32, options.seed ?? 1));
   }
 
-  logProb(states: readonly BernoulliState[], actions: readonly KeepMask[]): tf.Tensor1D {
+  logProb(states: readonly BernoulliState[], actions: readonly KeepMask[], temperature = 1): tf.Tensor1D {
+    return tf.tidy(() => sumItems(this.itemLogProbs(states, actions, temperature)));
+  }
+
+  /** One item per candidate: log σ(±logit_i / T), kept (+) or dropped (−); padding masked. */
+  itemLogProbs(states: readonly BernoulliState[], actions: readonly KeepMask[], temperature = 1): ItemLogProbs {
     return tf.tidy(() => {
-      const { logits, mask, width } = scoreBatch(this.net, this.featureDim, states);
-      const kept = new Float32Array(states.length * width);
-      actions.forEach((action, b) => action.forEach((a, i) => (kept[b * width + i] = a)));
-      const keep = tf.tensor2d(kept, [states.length, width]);
-      // log σ(x) = -softplus(-x): stable for large |x|.
-      const logKeep = tf.neg(tf.softplus(tf.neg(logits)));
-      const logDrop = tf.neg(tf.softplus(logits));
-      const perItem = tf.add(tf.mul(keep, logKeep), tf.mul(tf.sub(1, keep), logDrop));
-      return tf.sum(tf.mul(perItem, mask), 1) as tf.Tensor1D;
+      const { logits, mask } = this.batchLogits(states);
+      return { logp: bernoulliLogProbs(logits, keepTensor(actions, logits.shape[1]), mask, temperature), mask };
     });
   }
 
-  entropy(states: readonly BernoulliState[]): tf.Tensor1D {
+  /** Σ over the state's candidates of each keep/drop's entropy (the items are independent). */
+  entropy(states: readonly BernoulliState[], temperature = 1): tf.Tensor1D {
     return tf.tidy(() => {
-      const { logits, mask } = scoreBatch(this.net, this.featureDim, states);
-      return tf.sum(tf.mul(bernoulliEntropy(logits), mask), 1) as tf.Tensor1D;
+      const { logits, mask } = this.batchLogits(states);
+      return tf.sum<tf.Tensor1D>(tf.mul(bernoulliEntropy(tf.div(logits, temperature)), mask), 1);
+    });
+  }
+
+  /** prior_i + r_θ(features_i) per candidate, padded to the batch's largest candidate count. */
+  batchLogits(states: readonly BernoulliState[]): { logits: tf.Tensor2D; mask: tf.Tensor2D } {
+    return scoreBatch(this.net, this.featureDim, states);
+  }
+
+  itemTerms(states: readonly BernoulliState[], actions: readonly KeepMask[], refLogits: tf.Tensor2D, temperature = 1): ItemTerms {
+    return tf.tidy(() => {
+      const { logits, mask } = this.batchLogits(states);
+      return {
+        logp: bernoulliLogProbs(logits, keepTensor(actions, logits.shape[1]), mask, temperature),
+        entropy: tf.mul(bernoulliEntropy(tf.div(logits, temperature)), mask) as tf.Tensor2D,
+        kl: bernoulliKl(logits, refLogits, mask, temperature),
+        mask,
+      };
     });
   }
 
@@ -65,19 +82,6 @@ export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask
     return Array.from(this.stateLogits(state), (l) => (l > 0 ? 1 : 0));
   }
 
-  /**
-   * Moves greedy decoding's keep threshold from logit 0 to `threshold` by
-   * lowering the output bias by it: every keep logit (and so sampling too)
-   * shifts by -threshold, and the saved policy carries the shift.
-   */
-  shiftKeepThreshold(threshold: number): void {
-    const output = this.net.layers[this.net.layers.length - 1]!;
-    const [kernel, bias] = output.getWeights();
-    const shifted = tf.tidy(() => tf.sub(bias!, threshold));
-    output.setWeights([kernel!, shifted]);
-    shifted.dispose();
-  }
-
   variables(): tf.Variable[] {
     return variablesOf(this.net);
   }
@@ -89,4 +93,11 @@ export class BernoulliPolicy implements TrainablePolicy<BernoulliState, KeepMask
   stateLogits(state: BernoulliState): Float32Array {
     return scoreState(this.net, this.featureDim, state);
   }
+}
+
+/** The keep masks as a 0/1 [batch × width] tensor, padded with 0 (padding is masked downstream). */
+function keepTensor(actions: readonly KeepMask[], width: number): tf.Tensor2D {
+  const kept = new Float32Array(actions.length * width);
+  actions.forEach((action, b) => action.forEach((a, i) => (kept[b * width + i] = a)));
+  return tf.tensor2d(kept, [actions.length, width]);
 }

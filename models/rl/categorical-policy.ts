@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { categoricalEntropy } from './core-algos.js';
-import { drawIndex, type TrainablePolicy } from './policy.js';
+import { categoricalEntropy, categoricalKl, categoricalLogProbs } from './core-algos.js';
+import { drawIndex, sumItems, type ItemLogProbs, type ItemTerms, type TrainablePolicy } from './policy.js';
 import { scoreBatch, scoreState, type RowState } from './pad-batch.js';
 import { createResidualNet, frozenCopy, inputDimOf, variablesOf } from './residual-net.js';
 
 /** One decision among a variable number of actions: a feature row and a prior logit (the zero-shot decision) per action. */
 export type CategoricalState = RowState;
-
-const MASKED = -1e9;
 
 /**
  * π(a|s) = softmax(prior(a) + r_θ(features(a))) over a state's own actions
@@ -26,18 +24,41 @@ export class CategoricalPolicy implements TrainablePolicy<CategoricalState, numb
     return new CategoricalPolicy(createResidualNet(featureDim, options.hidden ?? 32, options.seed ?? 1));
   }
 
-  logProb(states: readonly CategoricalState[], actions: readonly number[]): tf.Tensor1D {
+  logProb(states: readonly CategoricalState[], actions: readonly number[], temperature = 1): tf.Tensor1D {
+    return tf.tidy(() => sumItems(this.itemLogProbs(states, actions, temperature)));
+  }
+
+  /** One item per state: the chosen action, so `logp` is [batch × 1] and every mask entry is 1. */
+  itemLogProbs(states: readonly CategoricalState[], actions: readonly number[], temperature = 1): ItemLogProbs {
     return tf.tidy(() => {
-      const { logits, width } = this.logits(states);
-      const picked = tf.oneHot(tf.tensor1d(actions as number[], 'int32'), width);
-      return tf.sum(tf.mul(tf.logSoftmax(logits), picked), 1) as tf.Tensor1D;
+      const { logits, mask } = this.batchLogits(states);
+      return { logp: chosenLogProb(logits, mask, actions, temperature), mask: tf.ones([states.length, 1]) as tf.Tensor2D };
     });
   }
 
-  entropy(states: readonly CategoricalState[]): tf.Tensor1D {
+  entropy(states: readonly CategoricalState[], temperature = 1): tf.Tensor1D {
     return tf.tidy(() => {
-      const { logits, mask } = this.logits(states);
-      return categoricalEntropy(logits, mask);
+      const { logits, mask } = this.batchLogits(states);
+      return categoricalEntropy(tf.div(logits, temperature), mask);
+    });
+  }
+
+  /** prior + r_θ for each state's actions, padded to the batch's largest action count. */
+  batchLogits(states: readonly CategoricalState[]): { logits: tf.Tensor2D; mask: tf.Tensor2D } {
+    return scoreBatch(this.net, this.featureDim, states);
+  }
+
+  /** The one item per state carries the whole decision: its entropy and exact KL are the state's. */
+  itemTerms(states: readonly CategoricalState[], actions: readonly number[], refLogits: tf.Tensor2D, temperature = 1): ItemTerms {
+    return tf.tidy(() => {
+      const { logits, mask } = this.batchLogits(states);
+      const column = (t: tf.Tensor1D) => tf.expandDims<tf.Tensor2D>(t, 1);
+      return {
+        logp: chosenLogProb(logits, mask, actions, temperature),
+        entropy: column(categoricalEntropy(tf.div(logits, temperature), mask)),
+        kl: column(categoricalKl(logits, refLogits, mask, temperature)),
+        mask: tf.ones([states.length, 1]) as tf.Tensor2D,
+      };
     });
   }
 
@@ -77,11 +98,14 @@ export class CategoricalPolicy implements TrainablePolicy<CategoricalState, numb
   stateLogits(state: CategoricalState): Float32Array {
     return scoreState(this.net, this.featureDim, state);
   }
+}
 
-  /** Padded logits for a batch, with padding pushed to -inf so it never gets probability. */
-  private logits(states: readonly CategoricalState[]): { logits: tf.Tensor2D; mask: tf.Tensor2D; width: number } {
-    const { logits, mask, width } = scoreBatch(this.net, this.featureDim, states);
-    const masked = tf.where(tf.cast(mask, 'bool'), logits, tf.fill(logits.shape, MASKED)) as tf.Tensor2D;
-    return { logits: masked, mask, width };
-  }
+/**
+ * log π(a|s) at temperature T of each state's chosen action, as [batch × 1].
+ * The pick is a one-hot product, not tf.gather: gather's gradient needs
+ * UnsortedSegmentSum, which the wasm backend does not implement.
+ */
+function chosenLogProb(logits: tf.Tensor2D, mask: tf.Tensor2D, actions: readonly number[], temperature: number): tf.Tensor2D {
+  const picked = tf.oneHot(tf.tensor1d(actions as number[], 'int32'), logits.shape[1]);
+  return tf.sum<tf.Tensor2D>(tf.mul(categoricalLogProbs(logits, mask, temperature), picked), 1, true);
 }

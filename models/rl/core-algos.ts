@@ -131,6 +131,9 @@ export function whiten(values: readonly number[], eps = 1e-8): number[] {
  * (A < 0 && ratio < 1 - eps)`; `approxKl` is `mean(oldLogp - logp)`, the k1
  * estimate of KL(old || new) from samples of the old policy (verl `ppo_kl`).
  *
+ * One log-probability per sample: the one-item case of
+ * `maskedClippedPolicyLoss`, which it calls.
+ *
  * `logp` carries the gradient; `oldLogp` and `advantages` are treated as data.
  * All three scalars are new tensors owned by the caller. Inside
  * `optimizer.minimize(() => ...)` only the returned loss survives, so return
@@ -141,21 +144,85 @@ export function clippedPolicyLoss(
   oldLogp: tf.Tensor1D,
   advantages: tf.Tensor1D,
   clipEps: number,
-): { loss: tf.Scalar; clipFraction: tf.Scalar; approxKl: tf.Scalar } {
+): PolicyLoss {
   assertSameNonEmptyShape('clippedPolicyLoss', logp, oldLogp, advantages);
   return tf.tidy(() => {
-    const logRatio = tf.sub(logp, oldLogp);
+    const column = (t: tf.Tensor1D) => tf.expandDims<tf.Tensor2D>(t, 1);
+    return maskedClippedPolicyLoss(column(logp), column(oldLogp), advantages, tf.ones([logp.size, 1]), clipEps);
+  });
+}
+
+/** The clipped surrogate and its diagnostics, each a new scalar owned by the caller (a type, not an interface, so tf.tidy can return it). */
+export type PolicyLoss = {
+  loss: tf.Scalar;
+  clipFraction: tf.Scalar;
+  approxKl: tf.Scalar;
+};
+
+/**
+ * The clipped surrogate per item (verl `compute_policy_loss` with
+ * `loss_agg_mode = "token-mean"`): a sample is a row of items (tokens in verl;
+ * here one categorical decision, or one Bernoulli keep/drop per candidate),
+ * each with its own ratio `exp(logp - oldLogp)`, and the sample's advantage is
+ * broadcast to all of its items:
+ *
+ *   loss = sum(mask * max(-A * ratio, -A * clip(ratio))) / sum(mask)
+ *
+ * Why per item: one ratio for a whole row is the product of its items'
+ * ratios, so with 60 keep/drop items a single clip zeroes the gradient of the
+ * whole sample; per item, a clip only removes that item's gradient. Averaging
+ * over real items (not samples) weighs every decision alike.
+ *
+ * `mask` is 1 on real items and 0 on padding; padding contributes nothing,
+ * not even NaN (its log-ratio is replaced by 0 before `exp`), and gets no
+ * gradient. `clipFraction` and `approxKl` (`mean(oldLogp - logp)`) are masked
+ * means over real items too. A batch with no real item has loss 0.
+ *
+ * Shapes: `logp`, `oldLogp`, `mask` [batch, items]; `advantages` [batch].
+ * `logp` carries the gradient; the rest is data. Returns new scalars.
+ */
+export function maskedClippedPolicyLoss(
+  logp: tf.Tensor2D,
+  oldLogp: tf.Tensor2D,
+  advantages: tf.Tensor1D,
+  mask: tf.Tensor2D,
+  clipEps: number,
+): PolicyLoss {
+  tf.util.assertShapesMatch(logp.shape, oldLogp.shape, 'maskedClippedPolicyLoss: logp and oldLogp');
+  tf.util.assertShapesMatch(logp.shape, mask.shape, 'maskedClippedPolicyLoss: logp and mask');
+  tf.util.assertShapesMatch([logp.shape[0]], advantages.shape, 'maskedClippedPolicyLoss: rows and advantages');
+  if (logp.size === 0) throw new Error('maskedClippedPolicyLoss: empty batch');
+  return tf.tidy(() => {
+    const valid = tf.greater(mask, 0);
+    const logRatio = tf.where(valid, tf.sub(logp, oldLogp), tf.zerosLike(logp)) as tf.Tensor2D;
     const ratio = tf.exp(logRatio);
-    const unclipped = tf.mul(ratio, advantages);
-    const clipped = tf.mul(tf.clipByValue(ratio, 1 - clipEps, 1 + clipEps), advantages);
+    const itemAdvantages = tf.expandDims(advantages, 1);
+    const unclipped = tf.mul(ratio, itemAdvantages);
+    const clipped = tf.mul(tf.clipByValue(ratio, 1 - clipEps, 1 + clipEps), itemAdvantages);
     // tf.minimum sends the gradient to its first argument on ties, so inside
     // the clip range (where both terms are equal) the gradient is ratio * A.
-    const loss = tf.neg(tf.mean(tf.minimum(unclipped, clipped))) as tf.Scalar;
-    const clippedHigh = tf.logicalAnd(tf.greater(advantages, 0), tf.greater(ratio, 1 + clipEps));
-    const clippedLow = tf.logicalAnd(tf.less(advantages, 0), tf.less(ratio, 1 - clipEps));
-    const clipFraction = tf.mean(tf.cast(tf.logicalOr(clippedHigh, clippedLow), 'float32')) as tf.Scalar;
-    const approxKl = tf.neg(tf.mean(logRatio)) as tf.Scalar;
+    const loss = tf.neg(maskedMean(tf.minimum(unclipped, clipped) as tf.Tensor2D, mask));
+    const clippedHigh = tf.logicalAnd(tf.greater(itemAdvantages, 0), tf.greater(ratio, 1 + clipEps));
+    const clippedLow = tf.logicalAnd(tf.less(itemAdvantages, 0), tf.less(ratio, 1 - clipEps));
+    const clipFraction = maskedMean(tf.cast(tf.logicalOr(clippedHigh, clippedLow), 'float32') as tf.Tensor2D, mask);
+    const approxKl = tf.neg(maskedMean(logRatio, mask));
     return { loss, clipFraction, approxKl };
+  });
+}
+
+/**
+ * sum(mask * values) / sum(mask): the mean over real items of a padded
+ * [batch, items] tensor (verl `masked_mean`). Padding is selected away rather
+ * than multiplied by 0, so an Infinity or NaN there cannot leak in. `mask`
+ * holds 0s and 1s, so the count is at least 1 whenever there is a real item;
+ * with none, the sum is 0 and dividing by max(count, 1) makes the mean 0.
+ * Returns a new scalar.
+ */
+export function maskedMean(values: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+  tf.util.assertShapesMatch(values.shape, mask.shape, 'maskedMean: values and mask');
+  return tf.tidy(() => {
+    const kept = tf.where(tf.greater(mask, 0), values, tf.zerosLike(values));
+    return tf.div(tf.sum(kept), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   });
 }
 
@@ -183,41 +250,6 @@ export function clippedValueLoss(
     const clippedError = tf.squaredDifference(clippedValues, returns);
     return tf.mul(0.5, tf.mean(tf.maximum(unclippedError, clippedError))) as tf.Scalar;
   });
-}
-
-/** A per-sample estimator of KL(pi || ref) from log-probabilities of actions sampled from pi. */
-export type KlEstimator = (logp: tf.Tensor1D, refLogp: tf.Tensor1D) => tf.Tensor1D;
-
-/** k1 = log(pi / ref): unbiased, but negative on some samples and high-variance. */
-function klK1(logp: tf.Tensor1D, refLogp: tf.Tensor1D): tf.Tensor1D {
-  return tf.sub(logp, refLogp);
-}
-
-/**
- * k3 = r - log r - 1 with r = ref / pi: unbiased (E_pi[r] = 1), never negative
- * (x - 1 >= log x), lower variance than k1; GRPO's KL term (DeepSeekMath eq. 4,
- * verl `low_var_kl`). Written as `expm1(d) - d` with d = log r: for d near 0
- * `exp(d) - 1 - d` would cancel catastrophically in float32 and could come
- * out negative; the final `maximum(., 0)` absorbs what rounding is left.
- */
-function klK3(logp: tf.Tensor1D, refLogp: tf.Tensor1D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const logRatio = tf.sub(refLogp, logp);
-    return tf.maximum(tf.sub(tf.expm1(logRatio), logRatio), 0);
-  });
-}
-
-/**
- * Per-sample KL(pi || ref) estimators (Schulman 2020, "Approximating KL
- * Divergence", http://joschu.net/blog/kl-approx.html), for the KL penalty
- * against a frozen reference policy. Averaging the per-sample values over
- * samples of pi estimates the KL; `logp` carries the gradient. The returned
- * tensor belongs to the caller.
- */
-export function klPenalty(logp: tf.Tensor1D, refLogp: tf.Tensor1D, kind: 'k1' | 'k3'): tf.Tensor1D {
-  tf.util.assertShapesMatch(logp.shape, refLogp.shape, 'klPenalty: logp and refLogp');
-  if (!Object.hasOwn(KL_ESTIMATORS, kind)) throw new Error(`klPenalty: unknown estimator ${String(kind)}`);
-  return KL_ESTIMATORS[kind](logp, refLogp);
 }
 
 /**
@@ -265,18 +297,85 @@ export function bernoulliEntropy(logits: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * Exact KL(pi || ref) per row of two categorical distributions given as
+ * logits [batch, actions] at `temperature` (both divided by it, as sampling
+ * does): sum_a pi(a) (log pi(a) - log ref(a)) over the real actions
+ * (`mask` 1). Where the action space is a handful of moves, summing it is
+ * cheap and exact, so the KL term needs no sampled estimator (k1/k3 add
+ * variance). Padding gets probability 0 and contributes nothing; a row with
+ * no real action has KL 0. `logits` carries the gradient; `refLogits` is data.
+ * Returns a new [batch] tensor.
+ */
+export function categoricalKl(logits: tf.Tensor2D, refLogits: tf.Tensor2D, mask: tf.Tensor2D, temperature = 1): tf.Tensor1D {
+  tf.util.assertShapesMatch(logits.shape, refLogits.shape, 'categoricalKl: logits and refLogits');
+  tf.util.assertShapesMatch(logits.shape, mask.shape, 'categoricalKl: logits and mask');
+  return tf.tidy(() => {
+    const valid = tf.greater(mask, 0);
+    const logProbs = categoricalLogProbs(logits, mask, temperature);
+    const refLogProbs = categoricalLogProbs(refLogits, mask, temperature);
+    const terms = tf.mul(tf.exp(logProbs), tf.sub(logProbs, refLogProbs));
+    return tf.sum<tf.Tensor1D>(tf.where(valid, terms, tf.zerosLike(terms)), 1);
+  });
+}
+
+/**
+ * Exact KL(Bernoulli(p) || Bernoulli(q)) per item, p = sigmoid(x / T) and
+ * q = sigmoid(y / T): p (log p - log q) + (1 - p) (log(1 - p) - log(1 - q)),
+ * with log sigmoid(z) = -softplus(-z) so saturated logits stay finite. The
+ * items of a keep/drop policy are independent, so this two-outcome KL per
+ * candidate is the whole KL split item by item, ready for a mean over real
+ * items. Padding (`mask` 0) is 0. `logits` carries the gradient; `refLogits`
+ * is data. Returns a new tensor of the logits' shape.
+ */
+export function bernoulliKl(logits: tf.Tensor2D, refLogits: tf.Tensor2D, mask: tf.Tensor2D, temperature = 1): tf.Tensor2D {
+  tf.util.assertShapesMatch(logits.shape, refLogits.shape, 'bernoulliKl: logits and refLogits');
+  tf.util.assertShapesMatch(logits.shape, mask.shape, 'bernoulliKl: logits and mask');
+  return tf.tidy(() => {
+    const x = tf.div(logits, temperature);
+    const y = tf.div(refLogits, temperature);
+    const logKeep = (z: tf.Tensor) => tf.neg(tf.softplus(tf.neg(z)));
+    const logDrop = (z: tf.Tensor) => tf.neg(tf.softplus(z));
+    const p = tf.sigmoid(x);
+    const kl = tf.add(tf.mul(p, tf.sub(logKeep(x), logKeep(y))), tf.mul(tf.sub(1, p), tf.sub(logDrop(x), logDrop(y))));
+    return tf.where(tf.greater(mask, 0), kl, tf.zerosLike(kl)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * log softmax(logits / T) per row over the real entries (`mask` 1): the
+ * log-probabilities of a categorical policy that samples at temperature T.
+ * Padding is pushed to MASKED_LOGIT before the softmax, so it gets
+ * probability 0 and no gradient; its own entry is a large negative number,
+ * not a log-probability. Returns a new tensor of the logits' shape.
+ */
+export function categoricalLogProbs(logits: tf.Tensor2D, mask: tf.Tensor2D, temperature = 1): tf.Tensor2D {
+  tf.util.assertShapesMatch(logits.shape, mask.shape, 'categoricalLogProbs: logits and mask');
+  return tf.tidy(() => tf.logSoftmax(tf.where(tf.greater(mask, 0), tf.div(logits, temperature), tf.fill(logits.shape, MASKED_LOGIT)) as tf.Tensor2D));
+}
+
+/**
+ * log pi(keep_i) per item of an independent keep/drop policy sampling at
+ * temperature T: log sigmoid(x / T) where item i was kept (`keep` 1),
+ * log sigmoid(-x / T) where dropped, written with softplus to stay finite
+ * for saturated logits. Padding (`mask` 0) is 0. Returns a new tensor.
+ */
+export function bernoulliLogProbs(logits: tf.Tensor2D, keep: tf.Tensor2D, mask: tf.Tensor2D, temperature = 1): tf.Tensor2D {
+  tf.util.assertShapesMatch(logits.shape, keep.shape, 'bernoulliLogProbs: logits and keep');
+  tf.util.assertShapesMatch(logits.shape, mask.shape, 'bernoulliLogProbs: logits and mask');
+  return tf.tidy(() => {
+    const x = tf.div(logits, temperature);
+    const perItem = tf.add(tf.mul(keep, tf.neg(tf.softplus(tf.neg(x)))), tf.mul(tf.sub(1, keep), tf.neg(tf.softplus(x))));
+    return tf.where(tf.greater(mask, 0), perItem, tf.zerosLike(perItem)) as tf.Tensor2D;
+  });
+}
+
+/**
  * Advantage estimators by name, so a trainer's config can pick one (verl
  * registers them with `register_adv_est`). GAE is not here: it needs a
  * critic's values and episode boundaries, not just rewards and groups.
  */
 export const ADVANTAGE_ESTIMATORS: Readonly<{ grpo: typeof grpoAdvantages }> = Object.freeze({
   grpo: grpoAdvantages,
-});
-
-/** KL estimators by name, as in verl's `kl_penalty` (k1 = "kl", k3 = "low_var_kl"). */
-export const KL_ESTIMATORS: Readonly<{ k1: KlEstimator; k3: KlEstimator }> = Object.freeze({
-  k1: klK1,
-  k3: klK3,
 });
 
 /** Broadcasting would silently misalign per-sample terms, so shapes must match exactly; a mean over nothing is NaN. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { clippedPolicyLoss, grpoAdvantages, klPenalty } from './core-algos.js';
+import { grpoAdvantages, maskedClippedPolicyLoss, maskedMean } from './core-algos.js';
 import type { TrainablePolicy } from './policy.js';
-import { meanStd, type StepMetrics } from './step-metrics.js';
+import { stepMetrics, type StepMetrics } from './step-metrics.js';
+import { read, readPolicyStats, realItems, type TrainerHooks, type UpdateStats } from './trainer-hooks.js';
 
 export interface GrpoConfig {
   /** Samples per state (G). */
@@ -12,7 +13,7 @@ export interface GrpoConfig {
   /** Passes over each batch of rollouts. */
   epochs: number;
   learningRate: number;
-  /** Sampling temperature in training (the paper: 1.0). */
+  /** Sampling temperature in training (the paper: 1.0); every log-probability, entropy and KL of the update is taken at it too. */
   temperature: number;
 }
 
@@ -20,22 +21,32 @@ export const DEFAULT_GRPO: GrpoConfig = { groupSize: 8, clipEps: 0.2, klCoef: 0.
 
 export type RewardFn<S, A> = (state: S, action: A) => number | Promise<number>;
 
+export interface GrpoOptions<S, A> {
+  /** The KL reference; by default a frozen snapshot of the policy at construction. */
+  reference?: TrainablePolicy<S, A>;
+  hooks?: TrainerHooks<S, A>;
+}
+
 /**
  * Group Relative Policy Optimization (DeepSeekMath, 2024), as Memory-R1 uses
  * it: G actions per state, rewards normalised within the group (no critic),
- * PPO's clipped ratio, and a KL penalty to the reference (the starting policy).
+ * PPO's clipped ratio per item with the sample's advantage broadcast and a
+ * mean over real items (verl's token-mean), and the exact KL to the reference
+ * (the starting policy) as a loss term.
  */
 export class GrpoTrainer<S, A> {
   private readonly reference: TrainablePolicy<S, A>;
+  private readonly hooks: TrainerHooks<S, A>;
   private readonly optimizer: tf.Optimizer;
 
   constructor(
     private readonly policy: TrainablePolicy<S, A>,
     private readonly config: GrpoConfig,
     private readonly random: () => number,
-    reference?: TrainablePolicy<S, A>,
+    options: GrpoOptions<S, A> = {},
   ) {
-    this.reference = reference ?? policy.snapshot();
+    this.reference = options.reference ?? policy.snapshot();
+    this.hooks = options.hooks ?? {};
     this.optimizer = tf.train.adam(config.learningRate);
   }
 
@@ -53,29 +64,39 @@ export class GrpoTrainer<S, A> {
     });
     const rewards: number[] = [];
     for (let i = 0; i < actions.length; i++) rewards.push(await reward(rolloutStates[i]!, actions[i]!));
-    const advantages = tf.tensor1d(grpoAdvantages(rewards, groups));
-    const oldLogp = tf.tidy(() => this.policy.logProb(rolloutStates, actions));
-    const refLogp = tf.tidy(() => this.reference.logProb(rolloutStates, actions));
-    const variables = this.policy.variables();
+    const advantageValues = grpoAdvantages(rewards, groups);
+    const advantages = tf.tensor1d(advantageValues);
+    // Frozen for the whole step: the sampling policy's log-probs and the reference's logits, both at the sampling temperature.
+    const old = this.policy.itemLogProbs(rolloutStates, actions, temperature);
+    const refLogits = tf.tidy(() => this.reference.batchLogits(rolloutStates).logits);
     try {
+      this.hooks.onRollout?.({ states: rolloutStates, actions, rewards, advantages: advantageValues, oldLogProbs: realItems(old.logp, old.mask) });
+      const updates: UpdateStats[] = [];
       for (let epoch = 0; epoch < this.config.epochs; epoch++) {
-        this.optimizer.minimize(() => this.loss(rolloutStates, actions, oldLogp, refLogp, advantages).total, false, variables);
+        const update = this.update(epoch, rolloutStates, actions, old.logp, refLogits, advantages);
+        this.hooks.onUpdate?.(update);
+        updates.push(update);
       }
-      const summary = tf.tidy(() => {
-        const { policyLoss, clipFraction, kl } = this.loss(rolloutStates, actions, oldLogp, refLogp, advantages);
-        return [policyLoss, clipFraction, kl, tf.mean(this.policy.entropy(states))].map((t) => t.dataSync()[0]!);
-      });
-      const { mean, std } = meanStd(rewards);
-      return { reward_mean: mean, reward_std: std, policy_loss: summary[0]!, clip_frac: summary[1]!, kl: summary[2]!, entropy: summary[3]! };
+      return stepMetrics(rewards, updates);
     } finally {
-      tf.dispose([advantages, oldLogp, refLogp]);
+      tf.dispose([advantages, old.logp, old.mask, refLogits]);
     }
   }
 
-  private loss(states: readonly S[], actions: readonly A[], oldLogp: tf.Tensor1D, refLogp: tf.Tensor1D, advantages: tf.Tensor1D) {
-    const logp = this.policy.logProb(states, actions);
-    const { loss, clipFraction } = clippedPolicyLoss(logp, oldLogp, advantages, this.config.clipEps);
-    const kl = tf.mean(klPenalty(logp, refLogp, 'k3')) as tf.Scalar;
-    return { total: tf.add(loss, tf.mul(this.config.klCoef, kl)) as tf.Scalar, policyLoss: loss, clipFraction, kl };
+  /** One optimiser step on the whole batch: clipped per-item surrogate + β · exact KL, both means over real items. */
+  private update(epoch: number, states: readonly S[], actions: readonly A[], oldLogp: tf.Tensor2D, refLogits: tf.Tensor2D, advantages: tf.Tensor1D): UpdateStats {
+    let stats: UpdateStats | undefined;
+    this.optimizer.minimize(
+      () => {
+        const terms = this.policy.itemTerms(states, actions, refLogits, this.config.temperature);
+        const policy = maskedClippedPolicyLoss(terms.logp, oldLogp, advantages, terms.mask, this.config.clipEps);
+        const kl = maskedMean(terms.kl, terms.mask);
+        stats = { epoch, minibatch: 0, ...readPolicyStats(policy), kl: read(kl), entropy: read(maskedMean(terms.entropy, terms.mask)) };
+        return tf.add(policy.loss, tf.mul(this.config.klCoef, kl)) as tf.Scalar;
+      },
+      false,
+      this.policy.variables(),
+    );
+    return stats!;
   }
 }

@@ -9,10 +9,11 @@ export interface RowState {
 
 /**
  * Pads a batch of states with different row counts to [batch × width] and
- * scores every row with `net`: returns prior + r_θ and a 0/1 mask of real rows.
- * Call inside tf.tidy.
+ * scores every row with `net`: returns prior + r_θ and a 0/1 mask of real rows
+ * (real rows first in each state's row of the batch). Both tensors are new and
+ * belong to the caller; the logits are differentiable with respect to `net`.
  */
-export function scoreBatch(net: tf.LayersModel, featureDim: number, states: readonly RowState[]): { logits: tf.Tensor2D; mask: tf.Tensor2D; width: number } {
+export function scoreBatch(net: tf.LayersModel, featureDim: number, states: readonly RowState[]): { logits: tf.Tensor2D; mask: tf.Tensor2D } {
   const width = Math.max(1, ...states.map((s) => s.prior.length));
   const features = new Float32Array(states.length * width * featureDim);
   const prior = new Float32Array(states.length * width);
@@ -24,9 +25,11 @@ export function scoreBatch(net: tf.LayersModel, featureDim: number, states: read
       mask[b * width + i] = 1;
     }
   });
-  const residual = (net.apply(tf.tensor2d(features, [states.length * width, featureDim])) as tf.Tensor).reshape([states.length, width]);
-  const logits = tf.add(tf.tensor2d(prior, [states.length, width]), residual) as tf.Tensor2D;
-  return { logits, mask: tf.tensor2d(mask, [states.length, width]), width };
+  return tf.tidy(() => {
+    const residual = (net.apply(tf.tensor2d(features, [states.length * width, featureDim])) as tf.Tensor).reshape([states.length, width]);
+    const logits = tf.add(tf.tensor2d(prior, [states.length, width]), residual) as tf.Tensor2D;
+    return { logits, mask: tf.tensor2d(mask, [states.length, width]) };
+  });
 }
 
 /** prior + r_θ for one state, as plain numbers (the inference path: no padding, no gradients). */

@@ -1,5 +1,5 @@
 import type { Embedder } from '../embed/embedder.js';
-import { distillState, distillStateFeatures, type Candidate } from '../agents/answer-state.js';
+import { distillState, distillStateFeatures, vectorCandidates, type Candidate } from '../agents/answer-state.js';
 import type { BernoulliState } from '../rl/bernoulli-policy.js';
 import { mulberry32 } from '../util/seeded-random.js';
 import { dot } from '../util/vector.js';
@@ -45,10 +45,10 @@ async function buildWorld(embedder: Embedder, random: () => number): Promise<{ t
   const vectors = await embedAll(embedder, [...bank.map((m) => m.text), ...questions.map((q) => q.text)]);
   const examples = questions.map((q) => {
     const qv = vectors.get(q.text)!;
-    const candidates: Candidate[] = bank
-      .map((m) => ({ id: m.id, text: m.text, vector: vectors.get(m.text)!, subject: m.person, event_time: null, score: dot(qv, vectors.get(m.text)!) }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, CANDIDATES);
+    const candidates: Candidate[] = vectorCandidates(bank.map((m) => ({ id: m.id, text: m.text, vector: vectors.get(m.text)!, subject: m.person, event_time: null, score: dot(qv, vectors.get(m.text)!) }))).slice(
+      0,
+      CANDIDATES,
+    );
     const relevant = new Set(bank.filter((m) => m.person === q.person && m.attribute === q.attribute).map((m) => m.id));
     return { person: q.person, example: { question: q.text, candidates, relevant, state: distillState(q.text, candidates), stateFeatures: distillStateFeatures(candidates.map((c) => c.score)) } };
   });

@@ -19,12 +19,14 @@ async function storeWith(memories: Array<{ text: string; subject: string; event_
 }
 
 describe('AnswerAgent on a real store', () => {
-  it('retrieval-only: distils the candidates with the prior policy (the top ranks) and returns the kept memories', async () => {
+  it('retrieval-only: distils the candidates with the prior policy (the 8 best retrieved) and returns the kept memories', async () => {
     const store = await storeWith(Array.from({ length: 12 }, (_, i) => ({ text: `Gina note ${i}: ${i % 2 ? 'she opened a clothing store' : 'she likes dance'}.`, subject: 'Gina' })));
     const agent = new AnswerAgent({ store, embedder: await realEmbedder(), policy: BernoulliPolicy.create(ANSWER_FEATURE_DIM) });
     const result = await agent.answer('What store did Gina open?');
     expect(result.candidates).toHaveLength(12);
-    expect(result.kept).toEqual(result.candidates.slice(0, 4)); // the zero-shot prior keeps ranks 0–3
+    // The zero-shot prior's keep logit follows the fused retrieval score, so its 8 best are the 8 best retrieved.
+    expect(result.kept).toEqual(result.candidates.slice(0, 8));
+    expect(result.mask.filter(Boolean)).toHaveLength(8);
     // Ranked by hybrid (vector + BM25) search; each score is the candidate's cosine to the question.
     const [question] = await (await realEmbedder()).embed(['What store did Gina open?']);
     result.candidates.forEach((memory, i) => expect(result.scores[i]).toBeCloseTo(cosine(question!, memory.vector), 5));
@@ -33,15 +35,18 @@ describe('AnswerAgent on a real store', () => {
     await store.close();
   });
 
-  it('takes 30 candidates per subject when given two subjects, as the paper does', async () => {
+  it('takes 30 candidates per subject when given two subjects, as the paper does, and 45 + 15 when the question names one', async () => {
     const store = await storeWith([
       ...Array.from({ length: 40 }, (_, i) => ({ text: `Caroline memory ${i} about art and family.`, subject: 'Caroline' })),
       ...Array.from({ length: 40 }, (_, i) => ({ text: `Melanie memory ${i} about running and pottery.`, subject: 'Melanie' })),
     ]);
     const agent = new AnswerAgent({ store, embedder: await realEmbedder(), policy: BernoulliPolicy.create(ANSWER_FEATURE_DIM), subjects: ['Caroline', 'Melanie'] });
-    const result = await agent.distil('What does Melanie do?');
+    const result = await agent.distil('What do they do on weekends?');
     expect(result.candidates).toHaveLength(60);
     expect(result.candidates.filter((m) => m.subject === 'Caroline')).toHaveLength(30);
+    const named = await agent.distil('What does Melanie do?');
+    expect(named.candidates.filter((m) => m.subject === 'Caroline')).toHaveLength(15);
+    expect(named.candidates.filter((m) => m.subject === 'Melanie')).toHaveLength(40); // all she has, under her 45
     await store.close();
   });
 
@@ -63,8 +68,9 @@ describe('AnswerAgent on a real store', () => {
         reply: 'Relevant memories:\n- 20 January, 2023: Jon opened a dance studio in 2023.\n**Answer:** A dance studio',
       },
     ]);
-    const agent = new AnswerAgent({ store, embedder: await realEmbedder(), policy: BernoulliPolicy.create(ANSWER_FEATURE_DIM), llm });
+    const agent = new AnswerAgent({ store, embedder: await realEmbedder(), policy: BernoulliPolicy.create(ANSWER_FEATURE_DIM), llm, keep: 2 });
     const result = await agent.answer('What did Jon open?');
+    expect(result.kept).toHaveLength(2);
     expect(result.answer).toBe('A dance studio');
     expect(result.selected).toEqual(['20 January, 2023: Jon opened a dance studio in 2023.']);
     const dropped = result.candidates.filter((m) => !result.kept.includes(m));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { mergedVector } from '../../models/agents/merge-memory.js';
 import { MemoryManager } from '../../models/agents/memory-manager.js';
 import { MANAGER_FEATURE_DIM } from '../../models/agents/manager-state.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
@@ -32,7 +33,7 @@ function alwaysDelete(): CategoricalPolicy {
 }
 
 describe('MemoryManager on a real store (no LLM: the message is the fact, the heuristic is the prior)', () => {
-  it('ADDs a new fact, NOOPs an exact repeat, UPDATEs a close revision with sources unioned', async () => {
+  it('ADDs a new fact, NOOPs an exact repeat, UPDATEs a close revision by merging it in, sources unioned', async () => {
     const { store, manager } = await setup();
     const [add] = await manager.ingest({ subject: 'Alice', text: 'Alice lives in Paris.', time: '2023-01-01', sources: ['D1:1'], turnId: 't1' });
     expect(add!.op).toMatchObject({ kind: 'ADD', origin: 'manager@test', turn_id: 't1', fact: { text: 'Alice lives in Paris.', sources: ['D1:1'] } });
@@ -45,7 +46,9 @@ describe('MemoryManager on a real store (no LLM: the message is the fact, the he
     const [update] = await manager.ingest({ subject: 'Alice', text: 'Alice resides in Paris, in the 11th arrondissement.', time: '2023-03-01', sources: ['D3:4'] });
     expect(update!.action).toEqual({ kind: 'UPDATE', index: 0 });
     const memory = await store.get(add!.op.memory_id!);
-    expect(memory).toMatchObject({ text: 'Alice resides in Paris, in the 11th arrondissement.', version: 2, sources: ['D1:1', 'D3:4'], event_time: '2023-03-01T00:00:00.000Z' });
+    // Without an LLM the memory keeps what it said and gains the fact; its vector is the mean of the two facts' embeddings.
+    expect(memory).toMatchObject({ text: 'Alice lives in Paris. Alice resides in Paris, in the 11th arrondissement.', version: 2, sources: ['D1:1', 'D3:4'], event_time: '2023-03-01T00:00:00.000Z' });
+    expect(Array.from(memory.vector)).toEqual(Array.from(mergedVector('Alice lives in Paris.', add!.op.after!.vector, update!.fact.vector)).map((v) => expect.closeTo(v, 5)));
     expect((await store.history(memory.id)).map((op) => op.kind)).toEqual(['ADD', 'NOOP', 'UPDATE']); // the NOOP is journaled against the memory it matched
   });
 

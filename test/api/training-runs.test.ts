@@ -70,8 +70,9 @@ describe('a training run through the API (real worker thread, real checkpoints)'
       expect(manager.reason).toBe('promoted: held-out reward 0.500 ≥ current 0.000 on 6 held-out episode(s)');
       const answer = resultOf(events, 'answer');
       expect(answer).toMatchObject({ outcome: 'promoted', candidate_version: 'v0002' });
-      // The prior keeps 4 of which the correction supports 1: -1 + F1 0.4 = -0.6; keeping the supported one alone: -0.25 + 1.
-      expect(answer.scores.current.heldout_reward).toBeCloseTo(-0.6, 5);
+      // The keep/drop prior keeps all 10 (every fused score is within a quarter of the best), of which the correction
+      // supports 1: -1 + F1 2/11; keeping the supported one alone: -0.1 + 1.
+      expect(answer.scores.current.heldout_reward).toBeCloseTo(-1 + 2 / 11, 5);
       expect(answer.scores.candidate.heldout_reward).toBeGreaterThan(0);
 
       const status = await call(assistant, 'training.status', {});

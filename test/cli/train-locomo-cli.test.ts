@@ -25,7 +25,7 @@ describe('memr1 train --data (LoCoMo) and the benchmark that loads its checkpoin
     }
 
     const out = join(home, 'report.json');
-    const bench = await runMemr1(home, ['bench', 'locomo', '--data', FIXTURE, '--track', 'evidence', '--methods', 'mem0,grpo', '--split', 'val', '--checkpoints', checkpoints, '--json', out]);
+    const bench = await runMemr1(home, ['bench', 'locomo', '--data', FIXTURE, '--track', 'evidence', '--methods', 'heuristic,grpo', '--split', 'val', '--checkpoints', checkpoints, '--json', out]);
     expect(bench.code, bench.stderr).toBe(0);
     expect(bench.stdout).toMatch(/\| grpo \|/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { methods: Record<string, { policy_versions: Record<string, string> }> };

@@ -48,7 +48,7 @@ describe('QA track end to end (the scripted model behind a local OpenAI-compatib
     const report = await runQaTrack({
       conversations: split.test.conversations,
       questions,
-      methods: ['rag', 'mem0'],
+      methods: ['rag', 'heuristic'],
       embedder: new CachingEmbedder(await realEmbedder()),
       checkpoints: tempDir(),
       llm,
@@ -56,7 +56,7 @@ describe('QA track end to end (the scripted model behind a local OpenAI-compatib
       backbone: 'llama-3.1-8b',
     });
     expect(report.questions).toBe(questions.length);
-    for (const method of ['rag', 'mem0'] as const) {
+    for (const method of ['rag', 'heuristic'] as const) {
       const overall = report.methods[method]!.overall;
       // One question answered with its gold answer, the others wrong: exactly 1/n everywhere.
       expect(overall.f1).toBeCloseTo(1 / questions.length, 6);
@@ -70,7 +70,7 @@ describe('QA track end to end (the scripted model behind a local OpenAI-compatib
     expect(prompts.some((p) => p.includes('choose one operation'))).toBe(true);
     expect(prompts.filter((p) => p.includes('as CORRECT or WRONG'))).toHaveLength(2 * questions.length);
     const table = formatQaReport(report);
-    expect(table).toMatch(/\| mem0 \| \*\*overall\*\* \|/);
+    expect(table).toMatch(/\| heuristic \| \*\*overall\*\* \|/);
     expect(table).toMatch(/\| Memory-R1-GRPO \| 45\.02 \| 37\.51 \| 62\.74 \|/);
   });
 });

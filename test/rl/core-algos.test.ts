@@ -3,14 +3,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTfBackend } from '../../models/util/tf-backend.js';
 import {
   ADVANTAGE_ESTIMATORS,
-  KL_ESTIMATORS,
   bernoulliEntropy,
+  bernoulliKl,
+  bernoulliLogProbs,
   categoricalEntropy,
+  categoricalKl,
+  categoricalLogProbs,
   clippedPolicyLoss,
   clippedValueLoss,
   gae,
   grpoAdvantages,
-  klPenalty,
+  maskedClippedPolicyLoss,
+  maskedMean,
   whiten,
 } from '../../models/rl/core-algos.js';
 
@@ -175,6 +179,115 @@ describe('clippedPolicyLoss', () => {
   });
 });
 
+describe('maskedClippedPolicyLoss (per item, token-mean)', () => {
+  // clipEps = 0.2. Two samples padded to 3 items:
+  //   sample 0, A = +1, three real items with ratios 1.5, 1.0, 1.1;
+  //   sample 1, A = -2, one real item with ratio 0.5, then two padding items whose
+  //   would-be log-ratio (50 - -50 = 100) overflows exp in float32 if it leaked in.
+  const oldRows = [
+    [-1, -2, -0.5],
+    [-3, -50, -50],
+  ];
+  const ratioRows = [
+    [1.5, 1, 1.1],
+    [0.5, 1, 1],
+  ];
+  const maskRows = [
+    [1, 1, 1],
+    [1, 0, 0],
+  ];
+  const logpRows = oldRows.map((row, b) => row.map((old, i) => (maskRows[b]![i] ? old + Math.log(ratioRows[b]![i]!) : 50)));
+
+  function inputs(logp = logpRows, old = oldRows) {
+    return { logp: tf.tensor2d(logp), oldLogp: tf.tensor2d(old), advantages: tf.tensor1d([1, -2]), mask: tf.tensor2d(maskRows) };
+  }
+
+  it('averages the clipped surrogate over real items, with clip fraction and approximate KL over real items too', () => {
+    const { logp, oldLogp, advantages, mask } = inputs();
+    const { loss, clipFraction, approxKl } = maskedClippedPolicyLoss(logp, oldLogp, advantages, mask, 0.2);
+    // Per real item min(r A, clip(r) A): 1.2 (clipped), 1, 1.1, and for A = -2, r = 0.5: min(-1, -1.6) = -1.6 (clipped).
+    // loss = -(1.2 + 1 + 1.1 - 1.6) / 4 real items = -1.7 / 4 = -0.425 (not / 6 entries, not / 2 samples).
+    expect(take(loss)[0]).toBeCloseTo(-0.425, 5);
+    // Two of the four real items clipped.
+    expect(take(clipFraction)[0]).toBeCloseTo(0.5, 6);
+    // -(ln 1.5 + ln 1 + ln 1.1 + ln 0.5) / 4 = -(0.405465 + 0 + 0.095310 - 0.693147) / 4 = 0.048093.
+    expect(take(approxKl)[0]).toBeCloseTo(0.048093, 5);
+    tf.dispose([logp, oldLogp, advantages, mask]);
+  });
+
+  it('ignores whatever sits in padding: same loss, finite, and zero gradient there', () => {
+    const zeroPadding = (rows: number[][]) => rows.map((row, b) => row.map((v, i) => (maskRows[b]![i] ? v : 0)));
+    const garbage = inputs();
+    const clean = inputs(zeroPadding(logpRows), zeroPadding(oldRows));
+    const lossOf = (x: typeof garbage) => take(maskedClippedPolicyLoss(x.logp, x.oldLogp, x.advantages, x.mask, 0.2).loss)[0]!;
+    expect(lossOf(garbage)).toBeCloseTo(-0.425, 5);
+    expect(lossOf(garbage)).toBe(lossOf(clean));
+    const grad = take(tf.grad((x) => maskedClippedPolicyLoss(x as tf.Tensor2D, garbage.oldLogp, garbage.advantages, garbage.mask, 0.2).loss)(garbage.logp));
+    // d loss / d logp = -(1/4) A r where the unclipped term is the min, else 0:
+    //   [0 (clipped), -(1/4) * 1 * 1 = -0.25, -(1/4) * 1.1 = -0.275], [0 (clipped), 0 (padding), 0 (padding)].
+    expectAllClose(grad, [0, -0.25, -0.275, 0, 0, 0]);
+    tf.dispose([...Object.values(garbage), ...Object.values(clean)]);
+  });
+
+  it('clipping one item removes only that item\'s gradient, where one sequence ratio would remove the whole sample\'s', () => {
+    // One sample, A = +1, three items: item 0 pushed to ratio 1.5 (past 1.2), items 1 and 2 unmoved (ratio 1).
+    const old = [-1, -2, -0.5];
+    const moved = [-1 + Math.log(1.5), -2, -0.5];
+    const logp = tf.tensor2d([moved]);
+    const oldLogp = tf.tensor2d([old]);
+    const advantages = tf.tensor1d([1]);
+    const mask = tf.tensor2d([[1, 1, 1]]);
+    const perItem = take(tf.grad((x) => maskedClippedPolicyLoss(x as tf.Tensor2D, oldLogp, advantages, mask, 0.2).loss)(logp));
+    // Item 0 clipped -> 0; items 1 and 2: -(1/3) * A * r = -1/3 each.
+    expectAllClose(perItem, [0, -1 / 3, -1 / 3]);
+    // The same sample as one product of ratios (1.5 * 1 * 1 > 1.2): the whole sample's gradient is 0.
+    const sequence = take(tf.grad((x) => clippedPolicyLoss(tf.sum<tf.Tensor1D>(x, 1), tf.sum<tf.Tensor1D>(oldLogp, 1), advantages, 0.2).loss)(logp));
+    expectAllClose(sequence, [0, 0, 0]);
+    tf.dispose([logp, oldLogp, advantages, mask]);
+  });
+
+  it('equals clippedPolicyLoss when every sample is one real item', () => {
+    const logp = tf.tensor2d([[-0.5], [-2], [-1]]);
+    const oldLogp = tf.tensor2d([[-1], [-1.5], [-1]]);
+    const advantages = tf.tensor1d([1, -1, 2]);
+    const masked = maskedClippedPolicyLoss(logp, oldLogp, advantages, tf.onesLike(logp), 0.2);
+    const flat = clippedPolicyLoss(tf.reshape<tf.Rank.R1>(logp, [-1]), tf.reshape<tf.Rank.R1>(oldLogp, [-1]), advantages, 0.2);
+    expect(take(masked.loss)[0]).toBeCloseTo(take(flat.loss)[0]!, 6);
+    expect(take(masked.clipFraction)[0]).toBeCloseTo(take(flat.clipFraction)[0]!, 6);
+    tf.dispose([logp, oldLogp, advantages, masked.approxKl, flat.approxKl]);
+  });
+
+  it('rejects mismatched shapes and empty batches', () => {
+    const a = tf.zeros([2, 3]) as tf.Tensor2D;
+    const b = tf.zeros([2, 2]) as tf.Tensor2D;
+    const adv2 = tf.zeros([2]) as tf.Tensor1D;
+    const adv3 = tf.zeros([3]) as tf.Tensor1D;
+    const empty = tf.zeros([0, 3]) as tf.Tensor2D;
+    expect(() => maskedClippedPolicyLoss(a, b, adv2, a, 0.2)).toThrow();
+    expect(() => maskedClippedPolicyLoss(a, a, adv3, a, 0.2)).toThrow();
+    expect(() => maskedClippedPolicyLoss(empty, empty, tf.zeros([0]) as tf.Tensor1D, empty, 0.2)).toThrow(/empty batch/);
+    tf.dispose([a, b, adv2, adv3, empty]);
+  });
+});
+
+describe('maskedMean', () => {
+  it('divides by the number of real items and never sees padding', () => {
+    const values = tf.tensor2d([
+      [1, 2, 3],
+      [4, NaN, Infinity],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
+    // (1 + 2 + 4) / 3 = 2.333333.
+    expect(take(maskedMean(values, mask))[0]).toBeCloseTo(7 / 3, 5);
+    const none = tf.zerosLike(mask) as tf.Tensor2D;
+    expect(take(maskedMean(values, none))[0]).toBe(0);
+    tf.dispose([values, mask, none]);
+  });
+});
+
 describe('clippedValueLoss', () => {
   // clip = 0.2. Per sample (v, oldV, R):
   //   1: (1.0, 0.5, 1.0): unclipped (1 - 1)^2 = 0; vClipped = 0.5 + 0.2 = 0.7, (0.7 - 1)^2 = 0.09; max 0.09 (clipped branch)
@@ -201,46 +314,81 @@ describe('clippedValueLoss', () => {
   });
 });
 
-describe('klPenalty', () => {
-  it('computes k1 and k3 per sample', () => {
-    const logp = tf.tensor1d([-1, -2, -0.5]);
-    const refLogp = tf.tensor1d([-1, -1, -1.5]);
-    // k1 = logp - ref: 0, -1, 1.
-    expectAllClose(take(klPenalty(logp, refLogp, 'k1')), [0, -1, 1]);
-    // d = ref - logp = 0, 1, -1; k3 = e^d - d - 1: 0, e - 2 = 0.718282, e^-1 + 1 - 1 = 0.367879.
-    expectAllClose(take(klPenalty(logp, refLogp, 'k3')), [0, 0.718282, 0.367879]);
-    expectAllClose(take(KL_ESTIMATORS.k3(logp, refLogp)), [0, 0.718282, 0.367879]);
-    tf.dispose([logp, refLogp]);
+describe('temperature log-probabilities', () => {
+  it('categoricalLogProbs is log softmax(logits / T) over the real actions', () => {
+    const logits = tf.tensor2d([[0, LN3, 5]]);
+    const mask = tf.tensor2d([[1, 1, 0]]);
+    // T = 1: p = [1/4, 3/4] over the two real actions (the masked 5 would dominate).
+    expectAllClose(take(categoricalLogProbs(logits, mask)).slice(0, 2), [Math.log(0.25), Math.log(0.75)]);
+    // T = 0.5: logits / T = [0, 2 ln 3], p = [1/10, 9/10].
+    expectAllClose(take(categoricalLogProbs(logits, mask, 0.5)).slice(0, 2), [Math.log(0.1), Math.log(0.9)]);
+    tf.dispose([logits, mask]);
   });
 
-  it('keeps k3 non-negative, including differences near 0 where float32 cancels', () => {
-    const logp = tf.tensor1d([-1, -1, -1, -0.3, -7]);
-    const refLogp = tf.tensor1d([-1 + 1e-4, -1 - 1e-6, -1 + 3e-8, -0.3, -7.5]);
-    const k3 = take(klPenalty(logp, refLogp, 'k3'));
-    expect(k3.every((value) => value >= 0)).toBe(true);
-    // d = 1e-4: k3 ~ d^2 / 2 = 5e-9 (relative check: expm1 keeps it accurate).
-    expect(k3[0]! / 5e-9).toBeCloseTo(1, 2);
-    expect(k3[3]).toBe(0);
-    tf.dispose([logp, refLogp]);
+  it('bernoulliLogProbs is log sigmoid(+-logit / T) per item, 0 on padding', () => {
+    const logits = tf.tensor2d([[LN3, LN3, 7]]);
+    const keep = tf.tensor2d([[1, 0, 1]]);
+    const mask = tf.tensor2d([[1, 1, 0]]);
+    // T = 1: sigmoid(ln 3) = 3/4: kept ln 0.75, dropped ln 0.25.
+    expectAllClose(take(bernoulliLogProbs(logits, keep, mask)), [Math.log(0.75), Math.log(0.25), 0]);
+    // T = 0.5: sigmoid(2 ln 3) = 9/10.
+    expectAllClose(take(bernoulliLogProbs(logits, keep, mask, 0.5)), [Math.log(0.9), Math.log(0.1), 0]);
+    tf.dispose([logits, keep, mask]);
+  });
+});
+
+describe('exact KL', () => {
+  it('categoricalKl sums pi (log pi - log ref) over the real actions, at the temperature', () => {
+    // Row 0: pi = softmax([0, ln 2]) = [1/3, 2/3], ref = [1/2, 1/2], a masked third action.
+    //   KL = 1/3 ln(2/3) + 2/3 ln(4/3) = (5/3) ln 2 - ln 3 = 0.056633.
+    // Row 1: the policy equals the reference -> 0.
+    const logits = tf.tensor2d([
+      [0, LN2, 9],
+      [1, -1, 0.5],
+    ]);
+    const refLogits = tf.tensor2d([
+      [0, 0, -9],
+      [1, -1, 0.5],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
+    expectAllClose(take(categoricalKl(logits, refLogits, mask)), [0.056633, 0], 6);
+    // T = 0.5: pi = softmax([0, 2 ln 2]) = [1/5, 4/5], ref still uniform: 0.2 ln 0.4 + 0.8 ln 1.6 = 0.192745.
+    expectAllClose(take(categoricalKl(logits, refLogits, mask, 0.5)), [0.192745, 0], 6);
+    tf.dispose([logits, refLogits, mask]);
   });
 
-  it('averages to the exact KL under pi (both estimators are unbiased)', () => {
-    // pi = [0.25, 0.75], ref = [0.5, 0.5]. KL(pi || ref) = 0.25 ln(0.5) + 0.75 ln(1.5)
-    //   = -0.173287 + 0.304099 = 0.130812. Weighting per-action estimates by pi is the exact expectation.
-    const logp = tf.tensor1d([Math.log(0.25), Math.log(0.75)]);
-    const refLogp = tf.tensor1d([Math.log(0.5), Math.log(0.5)]);
-    const weights = [0.25, 0.75];
-    for (const kind of ['k1', 'k3'] as const) {
-      const perAction = take(klPenalty(logp, refLogp, kind));
-      expect(perAction[0]! * weights[0]! + perAction[1]! * weights[1]!).toBeCloseTo(0.130812, 5);
+  it('bernoulliKl is the two-outcome KL per real item, 0 on padding', () => {
+    // Item 0: p = sigmoid(ln 3) = 3/4 against q = 1/2: 0.75 ln 1.5 + 0.25 ln 0.5 = 0.130812.
+    // Item 1: equal logits -> 0.  Item 2: padding -> 0.
+    const logits = tf.tensor2d([[LN3, 2, 40]]);
+    const refLogits = tf.tensor2d([[0, 2, -40]]);
+    const mask = tf.tensor2d([[1, 1, 0]]);
+    expectAllClose(take(bernoulliKl(logits, refLogits, mask)), [0.130812, 0, 0], 6);
+    // T = 0.5: p = sigmoid(2 ln 3) = 9/10 against 1/2: 0.9 ln 1.8 + 0.1 ln 0.2 = 0.368064.
+    expectAllClose(take(bernoulliKl(logits, refLogits, mask, 0.5)), [0.368064, 0, 0], 6);
+    tf.dispose([logits, refLogits, mask]);
+  });
+
+  it('has finite gradients, none into padding, and none at the reference (KL is minimal there)', () => {
+    const logits = tf.tensor2d([[0.3, -1.2, 50]]);
+    const mask = tf.tensor2d([[1, 1, 0]]);
+    for (const kl of [
+      (x: tf.Tensor2D) => tf.sum(categoricalKl(x, logits, mask, 0.5)),
+      (x: tf.Tensor2D) => tf.sum(bernoulliKl(x, logits, mask, 0.5)),
+    ]) {
+      const atReference = take(tf.grad((x) => kl(x as tf.Tensor2D))(logits));
+      expectAllClose(atReference, [0, 0, 0], 6);
+      const moved = tf.tensor2d([[1.3, -1.2, -50]]);
+      const away = take(tf.grad((x) => kl(x as tf.Tensor2D))(moved));
+      expect(away.every(Number.isFinite)).toBe(true);
+      expect(away[2]).toBe(0);
+      expect(Math.abs(away[0]!)).toBeGreaterThan(1e-3);
+      moved.dispose();
     }
-    tf.dispose([logp, refLogp]);
-  });
-
-  it('rejects an unknown estimator', () => {
-    const x = tf.tensor1d([0]);
-    expect(() => klPenalty(x, x, 'k2' as 'k1')).toThrow(/unknown estimator k2/);
-    x.dispose();
+    tf.dispose([logits, mask]);
   });
 });
 
@@ -332,9 +480,15 @@ describe('tensor ownership', () => {
       const b = tf.tensor1d([-1.2, -1.5, -0.4]);
       const c = tf.tensor1d([1, -1, 0.5]);
       clippedPolicyLoss(a, b, c, 0.2);
+      const rows = tf.tensor2d([[1, 2, 3]]);
+      const mask = tf.tensor2d([[1, 0, 1]]);
+      maskedClippedPolicyLoss(rows, rows, tf.tensor1d([1]), mask, 0.2);
+      maskedMean(rows, mask);
+      categoricalKl(rows, rows, mask, 0.5);
+      bernoulliKl(rows, rows, mask, 0.5);
+      categoricalLogProbs(rows, mask, 0.5);
+      bernoulliLogProbs(rows, mask, mask, 0.5);
       clippedValueLoss(a, b, c, 0.2);
-      klPenalty(a, b, 'k1');
-      klPenalty(a, b, 'k3');
       categoricalEntropy(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[1, 0, 1]]));
       categoricalEntropy(tf.tensor2d([[1, 2, 3]]));
       bernoulliEntropy(a);
@@ -348,11 +502,16 @@ describe('tensor ownership', () => {
     const c = tf.tensor1d([1, -1, 0.5]);
     const logits = tf.tensor2d([[1, 2, 3]]);
     const mask = tf.tensor2d([[1, 0, 1]]);
+    const oneAdvantage = tf.tensor1d([1]);
     const calls: Array<[number, () => tf.Tensor[]]> = [
       [3, () => Object.values(clippedPolicyLoss(a, b, c, 0.2))],
+      [3, () => Object.values(maskedClippedPolicyLoss(logits, logits, oneAdvantage, mask, 0.2))],
+      [1, () => [maskedMean(logits, mask)]],
+      [1, () => [categoricalKl(logits, logits, mask, 0.5)]],
+      [1, () => [bernoulliKl(logits, logits, mask, 0.5)]],
+      [1, () => [categoricalLogProbs(logits, mask, 0.5)]],
+      [1, () => [bernoulliLogProbs(logits, mask, mask, 0.5)]],
       [1, () => [clippedValueLoss(a, b, c, 0.2)]],
-      [1, () => [klPenalty(a, b, 'k1')]],
-      [1, () => [klPenalty(a, b, 'k3')]],
       [1, () => [categoricalEntropy(logits, mask)]],
       [1, () => [categoricalEntropy(logits)]],
       [1, () => [bernoulliEntropy(a)]],
@@ -364,19 +523,20 @@ describe('tensor ownership', () => {
       tf.dispose(outputs);
       expect(tf.memory().numTensors).toBe(before);
     }
-    for (const input of [a, b, c, logits, mask]) expect(input.isDisposed).toBe(false);
-    tf.dispose([a, b, c, logits, mask]);
+    for (const input of [a, b, c, logits, mask, oneAdvantage]) expect(input.isDisposed).toBe(false);
+    tf.dispose([a, b, c, logits, mask, oneAdvantage]);
   });
 });
 
 describe('inside an optimiser step', () => {
-  it('lowers the PPO objective with an entropy bonus and a KL penalty, without leaking', () => {
+  it('lowers the PPO objective with an entropy bonus and the exact KL to a reference, without leaking', () => {
     // A 3-armed bandit policy: one row of logits, actions sampled earlier with these advantages.
     const logits = tf.variable(tf.tensor2d([[0, 0, 0]]));
     const actions = tf.tensor1d([0, 1, 2, 0], 'int32');
     const advantages = tf.tensor1d([1, -1, 0.5, 1]);
     const oldLogp = tf.fill([4], -LN3) as tf.Tensor1D; // uniform old policy
-    const refLogp = tf.fill([4], -LN3) as tf.Tensor1D;
+    const refLogits = tf.zeros([1, 3]) as tf.Tensor2D; // the uniform reference
+    const allActions = tf.ones([1, 3]) as tf.Tensor2D;
     const optimizer = tf.train.sgd(0.1);
     const objective = (): tf.Scalar =>
       tf.tidy(() => {
@@ -386,7 +546,7 @@ describe('inside an optimiser step', () => {
         const logp = tf.sum<tf.Tensor1D>(tf.mul(logProbs, tf.oneHot(actions, 3)), 1);
         const { loss } = clippedPolicyLoss(logp, oldLogp, advantages, 0.2);
         const entropy = tf.mean(categoricalEntropy(logProbs));
-        const kl = tf.mean(klPenalty(logp, refLogp, 'k3'));
+        const kl = tf.mean(categoricalKl(logits as tf.Tensor2D, refLogits, allActions));
         return tf.addN([loss, tf.mul(-0.01, entropy), tf.mul(0.05, kl)]) as tf.Scalar;
       });
     const first = take(objective())[0]!;
@@ -399,7 +559,7 @@ describe('inside an optimiser step', () => {
     // The arm with the largest total advantage (action 0: 1 + 1) gained probability.
     const probs = take(tf.softmax(logits));
     expect(probs[0]).toBeGreaterThan(1 / 3);
-    tf.dispose([logits, actions, advantages, oldLogp, refLogp]);
+    tf.dispose([logits, actions, advantages, oldLogp, refLogits, allActions]);
     optimizer.dispose();
   });
 });

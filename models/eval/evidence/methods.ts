@@ -1,33 +1,40 @@
+import type { BankKind } from '../bank/build-sim-bank.js';
+
 /**
- * The methods the evidence track compares (issue 5, DESIGN §6):
- * - `rag`: raw turns, the top 10 by retrieval score;
- * - `mem0`: the zero-shot (heuristic) manager over LoCoMo's observations, the top 10 kept;
- * - `mem0-60`: the same bank with all 60 candidates kept (the paper's no-distillation ablation);
- * - `ppo` / `grpo`: the trained manager builds the bank and the trained answer agent distils.
+ * The methods the evidence track compares in one run, on the same banks and
+ * candidates (issue 12, DESIGN §6):
+ * - `rag`: raw turns, kept by retrieval rank;
+ * - `heuristic`: the zero-shot similarity manager over LoCoMo's observations, kept by rank
+ *   (not Mem0, which needs an LLM; the QA track runs the LLM's own decisions);
+ * - `add-all`: every observation ADDed, kept by rank;
+ * - `topk`: the distillation candidates (below) kept by retrieval rank;
+ * - `supervised`: the same candidates scored by a per-candidate logistic regression on the
+ *   distillation features, trained on conv-26's evidence labels, its L2 chosen on conv-30;
+ * - `ppo` / `grpo`: the trained manager builds the bank, the trained answer agent distils.
+ * `topk` and `supervised` distil the `grpo` method's candidates (its trained manager's bank;
+ * the heuristic's when no grpo manager is trained), so the three compare on the same 60.
  */
-export const EVIDENCE_METHODS = ['rag', 'mem0', 'mem0-60', 'ppo', 'grpo'] as const;
+export const EVIDENCE_METHODS = ['rag', 'heuristic', 'add-all', 'topk', 'supervised', 'ppo', 'grpo'] as const;
 export type EvidenceMethod = (typeof EVIDENCE_METHODS)[number];
 
-/** Where a method's bank comes from, and how its candidates are kept. */
-export interface MethodPlan {
-  bank: 'turns' | 'observations';
-  /** `prior` for the zero-shot manager, else the algorithm whose trained checkpoints to load. */
-  manager: 'prior' | 'ppo' | 'grpo' | 'none';
-  /** A fixed number kept by retrieval rank, or the trained distillation policy. */
-  keep: { top: number } | { policy: 'ppo' | 'grpo' };
+/** How a method scores its candidates: their retrieval rank, the supervised classifier, or a trained policy's keep logits. */
+export type Distiller = 'rank' | 'supervised' | 'ppo' | 'grpo';
+
+export interface EvidencePlan {
+  /** `distillation`: the bank `topk`, `supervised` and `grpo` share. */
+  bank: BankKind | 'distillation';
+  distiller: Distiller;
 }
 
-export const METHOD_PLANS: Record<EvidenceMethod, MethodPlan> = {
-  rag: { bank: 'turns', manager: 'none', keep: { top: 10 } },
-  mem0: { bank: 'observations', manager: 'prior', keep: { top: 10 } },
-  'mem0-60': { bank: 'observations', manager: 'prior', keep: { top: 60 } },
-  ppo: { bank: 'observations', manager: 'ppo', keep: { policy: 'ppo' } },
-  grpo: { bank: 'observations', manager: 'grpo', keep: { policy: 'grpo' } },
+export const EVIDENCE_PLANS: Record<EvidenceMethod, EvidencePlan> = {
+  rag: { bank: 'turns', distiller: 'rank' },
+  heuristic: { bank: 'heuristic', distiller: 'rank' },
+  'add-all': { bank: 'add-all', distiller: 'rank' },
+  topk: { bank: 'distillation', distiller: 'rank' },
+  supervised: { bank: 'distillation', distiller: 'supervised' },
+  ppo: { bank: 'ppo', distiller: 'ppo' },
+  grpo: { bank: 'distillation', distiller: 'grpo' },
 };
 
-export function parseMethods(list: string): EvidenceMethod[] {
-  const methods = list.split(',').map((m) => m.trim()).filter(Boolean);
-  const unknown = methods.filter((m) => !(EVIDENCE_METHODS as readonly string[]).includes(m));
-  if (unknown.length || !methods.length) throw new Error(`unknown method(s) ${unknown.join(', ') || '(none)'}; choose from ${EVIDENCE_METHODS.join(', ')}`);
-  return methods as EvidenceMethod[];
-}
+/** Without `--budget`, a rank method keeps the top 10 (the operating point of Mem0-style baselines). */
+export const RANK_TOP = 10;

@@ -8,8 +8,8 @@ import { exactMatch } from '../metrics/exact-match.js';
 import { judgeAnswer } from '../metrics/judge.js';
 import { locomoF1 } from '../metrics/locomo-f1.js';
 import { tokenF1 } from '../metrics/token-f1.js';
-import { METHOD_PLANS, type EvidenceMethod } from '../evidence/methods.js';
-import { forEachMethodBank, type MethodBankOptions } from '../method-banks.js';
+import { QA_METHOD_PLANS as METHOD_PLANS, type QaMethod } from './qa-methods.js';
+import { forEachMethodBank, type MethodBankOptions } from './method-banks.js';
 import { PAPER_TABLE_1, type PaperBackbone, type PaperRow } from './paper-results.js';
 
 export interface QaTrackOptions extends Omit<MethodBankOptions, 'llm'> {
@@ -38,7 +38,7 @@ export interface QaTrackReport {
   judge: string | null;
   questions: number;
   category_mapping: string;
-  methods: Partial<Record<EvidenceMethod, { overall: QaFigures; categories: Record<string, QaFigures> }>>;
+  methods: Partial<Record<QaMethod, { overall: QaFigures; categories: Record<string, QaFigures> }>>;
   /** Memory-R1 Table 1 for the same backbone, in percent. */
   paper?: { backbone: PaperBackbone; rows: Record<string, PaperRow> };
   seconds: number;
@@ -54,7 +54,7 @@ export interface QaTrackReport {
  */
 export async function runQaTrack(options: QaTrackOptions): Promise<QaTrackReport> {
   const started = performance.now();
-  const rows = new Map<EvidenceMethod, ScoredQuestion[]>(options.methods.map((m) => [m, []]));
+  const rows = new Map<QaMethod, ScoredQuestion[]>(options.methods.map((m) => [m, []]));
   await forEachMethodBank({ ...options, llm: options.llm }, async ({ conversation, method, store, policies }) => {
     const keep = METHOD_PLANS[method].keep;
     const agent = new AnswerAgent({ store, embedder: options.embedder, llm: options.llm, policy: policies.answer, subjects: conversation.speakers });

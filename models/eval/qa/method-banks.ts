@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANSWER_FEATURE_DIM } from '../agents/answer-state.js';
-import { MANAGER_FEATURE_DIM } from '../agents/manager-state.js';
-import { loadAnswerPolicy, loadManagerPolicy } from '../agents/policy-loader.js';
-import type { Embedder } from '../embed/embedder.js';
-import type { ChatModel } from '../llm/chat-model.js';
-import type { MemoryStore } from '../memory/store.js';
-import { BernoulliPolicy } from '../rl/bernoulli-policy.js';
-import { CategoricalPolicy } from '../rl/categorical-policy.js';
-import { bankFromObservations, bankFromTurns, bankFromTurnsByExtraction, openBank } from './evidence/build-bank.js';
-import { METHOD_PLANS, type EvidenceMethod } from './evidence/methods.js';
-import type { LocomoConversation } from './locomo/types.js';
+import { ANSWER_FEATURE_DIM } from '../../agents/answer-state.js';
+import { MANAGER_FEATURE_DIM } from '../../agents/manager-state.js';
+import { loadAnswerPolicy, loadManagerPolicy } from '../../agents/policy-loader.js';
+import type { Embedder } from '../../embed/embedder.js';
+import type { ChatModel } from '../../llm/chat-model.js';
+import type { MemoryStore } from '../../memory/store.js';
+import { BernoulliPolicy } from '../../rl/bernoulli-policy.js';
+import { CategoricalPolicy } from '../../rl/categorical-policy.js';
+import { bankFromObservations, bankFromTurns, bankFromTurnsByExtraction, openBank } from '../evidence/build-bank.js';
+import { QA_METHOD_PLANS as METHOD_PLANS, type QaMethod } from './qa-methods.js';
+import type { LocomoConversation } from '../locomo/types.js';
 
 /** The policies one method runs with. */
 export interface MethodPolicies {
@@ -23,7 +23,7 @@ export interface MethodPolicies {
 
 export interface MethodBankOptions {
   conversations: LocomoConversation[];
-  methods: EvidenceMethod[];
+  methods: QaMethod[];
   embedder: Embedder;
   /** `<dir>/<algo>/{manager,answer}`: trained checkpoints for the ppo and grpo methods. */
   checkpoints: string;
@@ -37,7 +37,7 @@ export interface MethodBankOptions {
 /** One method's bank for one conversation, ready for questions. */
 export interface MethodBank {
   conversation: LocomoConversation;
-  method: EvidenceMethod;
+  method: QaMethod;
   store: MemoryStore;
   policies: MethodPolicies;
 }
@@ -76,12 +76,12 @@ export async function forEachMethodBank(options: MethodBankOptions, visit: (bank
   return operations;
 }
 
-export function bankKey(method: EvidenceMethod): string {
+export function bankKey(method: QaMethod): string {
   const plan = METHOD_PLANS[method];
   return plan.bank === 'turns' ? 'turns' : `observations-${plan.manager}`;
 }
 
-async function fill(store: MemoryStore, conversation: LocomoConversation, method: EvidenceMethod, policies: MethodPolicies, options: MethodBankOptions): Promise<Record<string, number> | undefined> {
+async function fill(store: MemoryStore, conversation: LocomoConversation, method: QaMethod, policies: MethodPolicies, options: MethodBankOptions): Promise<Record<string, number> | undefined> {
   const plan = METHOD_PLANS[method];
   if (plan.bank === 'turns') {
     await bankFromTurns(store, conversation);
@@ -98,8 +98,8 @@ async function fill(store: MemoryStore, conversation: LocomoConversation, method
 }
 
 /** The zero-shot policies for `rag` and `mem0`, the trained checkpoints for `ppo` and `grpo` (a clear error if missing). */
-async function loadMethodPolicies(options: MethodBankOptions): Promise<Map<EvidenceMethod, MethodPolicies>> {
-  const out = new Map<EvidenceMethod, MethodPolicies>();
+async function loadMethodPolicies(options: MethodBankOptions): Promise<Map<QaMethod, MethodPolicies>> {
+  const out = new Map<QaMethod, MethodPolicies>();
   for (const method of options.methods) {
     const plan = METHOD_PLANS[method];
     if (plan.manager === 'prior' || plan.manager === 'none') {

@@ -1,4 +1,5 @@
 import type { ManagerAction, RelatedMemory } from '../../agents/manager-state.js';
+import { mergeMemory } from '../../agents/merge-memory.js';
 import { dot } from '../../util/vector.js';
 
 /** A memory in the simulated bank: what the store keeps, minus its bookkeeping. */
@@ -28,10 +29,11 @@ export type SimRelated = RelatedMemory & { sources: readonly string[] };
  * An immutable in-memory memory bank that behaves like the store does under
  * the Memory Manager without an LLM: related memories are the top-K by cosine
  * (the store's vector search), and ADD / UPDATE / DELETE / NOOP change it as
- * `MemoryManager` applies them (UPDATE: the fact's text supersedes, sources
- * merge). Training asks "what if this action instead?" thousands of times;
- * copying an array of references answers that in microseconds, where a LanceDB
- * write would take milliseconds.
+ * `MemoryManager` applies them (UPDATE: `mergeMemory`'s text and vector,
+ * sources unioned). Training asks "what if
+ * this action instead?" thousands of times, and the benchmark builds a bank
+ * per method and conversation; copying an array of references answers in
+ * microseconds, where a LanceDB write takes milliseconds.
  */
 export class SimBank {
   private constructor(
@@ -75,9 +77,7 @@ export class SimBank {
       case 'UPDATE': {
         const target = related[action.index]!.id;
         return new SimBank(
-          this.memories.map((m) =>
-            m.id === target ? { ...m, text: fact.text, vector: fact.vector, event_time: fact.time ?? m.event_time, sources: [...new Set([...m.sources, ...fact.sources])] } : m,
-          ),
+          this.memories.map((m) => (m.id === target ? { ...m, ...mergeMemory(m, fact), event_time: fact.time ?? m.event_time, sources: [...new Set([...m.sources, ...fact.sources])] } : m)),
           this.nextId,
         );
       }
