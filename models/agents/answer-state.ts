@@ -68,7 +68,8 @@ export function distillState(question: string, candidates: readonly Candidate[])
   // The anchor: the candidate about a named person that shares most of the question's topic words
   // (then the best scored). Memories that restate it support it (paraphrases, one event told twice),
   // and memories from the same time may hold the other half of a multi-hop answer.
-  const topicOverlap = candidates.map((c) => containment(topicWords, contentWords(c.text)));
+  const candidateWords = candidates.map((c) => contentWords(c.text));
+  const topicOverlap = candidateWords.map((memoryWords) => containment(topicWords, memoryWords));
   const anchor = candidates.reduce<number>((best, c, i) => {
     if (!namesShared[i] && namesShared.some(Boolean)) return best;
     if (best < 0) return i;
@@ -81,7 +82,7 @@ export function distillState(question: string, candidates: readonly Candidate[])
   const features = new Float32Array(candidates.length * ANSWER_FEATURE_DIM);
   let namedRank = 0;
   candidates.forEach((candidate, rank) => {
-    const memoryWords = contentWords(candidate.text);
+    const memoryWords = candidateWords[rank]!;
     const isNamed = namesShared[rank]!;
     const nextNamed = isNamed ? (named[namedRank + 1] ?? candidate.score - 1) : 0;
     const time = candidate.event_time ? Date.parse(candidate.event_time) : Number.NaN;

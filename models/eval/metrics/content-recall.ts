@@ -34,9 +34,16 @@ export function answerContentWords(answer: string, category: number): Set<string
  * memories' prompt lines); `undefined` when the answer has no words to find.
  */
 export function contentRecall(answer: string, category: number, rendered: readonly string[]): number | undefined {
-  const wanted = answerContentWords(answer, category);
+  return shareFound(answerContentWords(answer, category), rendered, stemmedWords);
+}
+
+/**
+ * Share of `wanted` among the words of `rendered` (split by `wordsOf`, which
+ * a caller scoring many kept sets may cache); `undefined` when nothing is wanted.
+ */
+export function shareFound(wanted: ReadonlySet<string>, rendered: readonly string[], wordsOf: (line: string) => readonly string[]): number | undefined {
   if (wanted.size === 0) return undefined;
-  const present = new Set(rendered.flatMap(stemmedWords));
+  const present = new Set(rendered.flatMap(wordsOf));
   let found = 0;
   for (const word of wanted) if (present.has(word)) found++;
   return found / wanted.size;

@@ -4,7 +4,7 @@ import type { EmbeddedQuestion } from '../../eval/bank/embedded-conversation.js'
 import { candidatePool } from '../../eval/bank/hybrid-pool.js';
 import type { SimMemory } from '../../eval/bank/sim-bank.js';
 import { topIndices } from '../../eval/evidence/kept-figures.js';
-import { answerContentWords, stemmedWords } from '../../eval/metrics/content-recall.js';
+import { answerContentWords, shareFound, stemmedWords } from '../../eval/metrics/content-recall.js';
 
 /** Memories the manager's frozen answerer keeps per question: the benchmark's fixed budget (`--budget 8`). */
 export const FROZEN_KEEP = 8;
@@ -42,12 +42,11 @@ export class ContentRecallCache {
     const key = `${question.category}\u0000${question.answer}`;
     let wanted = this.wanted.get(key);
     if (!wanted) this.wanted.set(key, (wanted = answerContentWords(question.answer, question.category)));
-    if (wanted.size === 0) return undefined;
-    const present = new Set<string>();
-    for (const memory of kept) for (const word of this.words(memoryLine(memory.event_time, memory.text))) present.add(word);
-    let found = 0;
-    for (const word of wanted) if (present.has(word)) found++;
-    return found / wanted.size;
+    return shareFound(
+      wanted,
+      kept.map((memory) => memoryLine(memory.event_time, memory.text)),
+      (line) => this.words(line),
+    );
   }
 
   /** Whether a question counts for content recall at all (its answer has words to find). */
