@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { createEmbedder } from '../embed/create-embedder.js';
 import { EmbeddingFileCache } from '../embed/embedding-file-cache.js';
+import { defaultEmbedWorkers } from '../embed/use-lite-pool.js';
 import { DEFAULT_BANK_BUDGET } from '../eval/bank/build-sim-bank.js';
 import { defaultProfileDir } from './paths.js';
 
@@ -11,9 +12,9 @@ export function embedCacheOption(): Option {
   return new Option('--embed-cache <dir>', 'LoCoMo: keep the texts\' vectors here between runs (each text is embedded once, ever)').default(join(defaultProfileDir(), 'cache', 'embeddings'));
 }
 
-/** The embedder of a LoCoMo run: `spec`, its vectors kept in `cacheDir` on disk and in memory. */
+/** The embedder of a LoCoMo run: `spec` on every core, its vectors kept in `cacheDir` on disk and in memory. */
 export async function locomoEmbedder(spec: string, cacheDir: string): Promise<CachingEmbedder> {
-  return new CachingEmbedder(new EmbeddingFileCache(await createEmbedder(spec), cacheDir));
+  return new CachingEmbedder(new EmbeddingFileCache(await createEmbedder(spec, { workers: defaultEmbedWorkers() }), cacheDir));
 }
 
 /** `--bank-budget <share>`: the managed banks hold at most this share of a conversation's observations. */

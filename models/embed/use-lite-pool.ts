@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../util/package-root.js';
+import { chunk, type Embedder } from './embedder.js';
+import { USE_LITE_ID } from './use-lite.js';
+import type { EmbedReply, EmbedRequest } from './use-lite-worker.js';
+
+/** The compiled worker script (always the built one: a worker thread runs plain JavaScript). */
+export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed', 'use-lite-worker.js');
+
+/**
+ * Texts per request to a worker: large enough that sorting by length inside
+ * the worker still groups similar sentences, small enough that both workers
+ * get work and finish together.
+ */
+const REQUEST_TEXTS = 128;
+
+/** One worker per core, at most 4: the wasm backend runs one thread per worker (Node gives it no threads of its own). */
+export function defaultEmbedWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+interface Pending {
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The Universal Sentence Encoder lite on several worker threads. Its wasm
+ * backend has no threads in Node, so one model uses one core; a pool of
+ * `workers` models embeds a large batch (LoCoMo's ~8,000 texts) about
+ * `workers` times as fast, and the calling thread never runs the model. The
+ * vectors are the same as `UseLiteEmbedder`'s, whatever the split (the
+ * encoder embeds each sentence on its own).
+ */
+export class UseLitePool implements Embedder {
+  readonly id = USE_LITE_ID;
+  readonly dimension = 512;
+  private readonly pending = new Map<number, Pending>();
+  private readonly idle: Worker[];
+  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  private constructor(private readonly workers: Worker[]) {
+    this.idle = [...workers];
+    for (const worker of workers) {
+      worker.on('message', (reply: EmbedReply) => this.settle(reply));
+      worker.on('error', (error) => this.fail(new Error(`an embedding worker failed: ${error.message}`)));
+      worker.on('exit', (code) => this.fail(new Error(`an embedding worker stopped (exit code ${code})`)));
+    }
+  }
+
+  static start(workers = defaultEmbedWorkers(), file = USE_LITE_WORKER_FILE): UseLitePool {
+    if (!existsSync(file)) throw new Error(`the embedding worker ${file} is missing: the engine is not built; run \`npm run build\` in the project folder`);
+    return new UseLitePool(Array.from({ length: workers }, () => new Worker(file)));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const parts = await Promise.all(chunk(texts, REQUEST_TEXTS).map((part) => this.request(part)));
+    return parts.flat();
+  }
+
+  async dispose(): Promise<void> {
+    this.failure ??= new Error('the embedding pool was closed');
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private async request(texts: string[]): Promise<Float32Array[]> {
+    const worker = await this.acquire();
+    try {
+      return await new Promise<Float32Array[]>((resolve, reject) => {
+        if (this.failure) return reject(this.failure);
+        const id = this.nextId++;
+        this.pending.set(id, { resolve, reject });
+        worker.postMessage({ id, texts } satisfies EmbedRequest);
+      });
+    } finally {
+      this.release(worker);
+    }
+  }
+
+  private acquire(): Promise<Worker> {
+    const worker = this.idle.pop();
+    return worker ? Promise.resolve(worker) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  private settle(reply: EmbedReply): void {
+    const pending = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if ('error' in reply) pending?.reject(new Error(`embedding failed in a worker: ${reply.error}`));
+    else pending?.resolve(reply.vectors);
+  }
+
+  /** A dead worker fails everything in flight and every later call: the pool never hangs. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+  }
+}

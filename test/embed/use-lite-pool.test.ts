@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cosine } from '../../models/embed/embedder.js';
+import { UseLitePool } from '../../models/embed/use-lite-pool.js';
+import { realEmbedder } from '../helpers/embedder.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+describe('UseLitePool (the encoder on worker threads, from the built worker)', () => {
+  const tempDir = useTempDirs();
+  const pool = UseLitePool.start(2);
+  afterAll(() => pool.dispose());
+
+  it('gives each text the in-process encoder\'s vector, in input order, across several requests', async () => {
+    // 140 texts: two requests (128 + 12), one per worker.
+    const texts = Array.from({ length: 140 }, (_, i) => `${'quite '.repeat(i % 9)}note ${i} on subject ${i % 11}`);
+    const [pooled, direct] = await Promise.all([pool.embed(texts), realEmbedder().then((e) => e.embed(texts))]);
+    expect(pooled).toHaveLength(140);
+    expect(pool.size).toBe(2);
+    for (const i of [0, 64, 127, 128, 139]) {
+      expect(pooled[i]).toHaveLength(512);
+      expect(cosine(pooled[i]!, direct[i]!)).toBeCloseTo(1, 5);
+    }
+    expect(cosine(pooled[0]!, pooled[1]!)).toBeLessThan(0.999);
+  });
+
+  it('fails every call with the worker\'s error instead of hanging when a worker dies', async () => {
+    const file = join(tempDir(), 'broken-worker.mjs');
+    writeFileSync(file, "throw new Error('no model here');\n");
+    const broken = UseLitePool.start(1, file);
+    await expect(broken.embed(['a', 'b'])).rejects.toThrow(/embedding worker/);
+    await expect(broken.embed(['c'])).rejects.toThrow(/embedding worker/);
+    await broken.dispose();
+  });
+
+  it('says to build the engine when the worker script is missing', () => {
+    expect(() => UseLitePool.start(1, join(tempDir(), 'missing.js'))).toThrow(/npm run build/);
+  });
+});
