@@ -74,6 +74,7 @@ export function managerState(fact: FactView, related: readonly RelatedMemory[], 
   const globals = globalSignals(fact, related);
   const priorLogits = prior instanceof Float32Array ? Float32Array.from(prior) : Float32Array.from(actions, (a) => (sameAction(a, prior) ? priorConfidence : 0));
   if (full) priorLogits[0] = FORBIDDEN_LOGIT;
+  const chosen = priorChoice(priorLogits);
   const features = new Float32Array(actions.length * MANAGER_FEATURE_DIM);
   actions.forEach((action, row) => {
     const offset = row * MANAGER_FEATURE_DIM;
@@ -81,10 +82,29 @@ export function managerState(fact: FactView, related: readonly RelatedMemory[], 
     features[offset + kind] = 1;
     const pair = action.kind === 'ADD' || action.kind === 'NOOP' ? pairs[0] : pairs[action.index];
     if (pair) features.set(pair, offset + KINDS.length + kind * PAIR);
-    features[offset + KINDS.length + KINDS.length * PAIR] = priorLogits[row]! > 0 ? 1 : 0;
+    features[offset + KINDS.length + KINDS.length * PAIR] = row === chosen ? 1 : 0;
     features.set(globals, offset + KINDS.length + KINDS.length * PAIR + 1);
   });
   return { features, prior: priorLogits };
+}
+
+/**
+ * The action the prior prefers: the one row whose prior logit is above every
+ * other's, or -1 when the top is shared (no preference). The policy's prior
+ * flag marks it, so the flag means "the prior's choice" whether the prior is
+ * an action with a fixed confidence (+3 on it, 0 elsewhere: the heuristic,
+ * and an LLM without log-probabilities) or an LLM's log-probabilities over
+ * the actions (all negative, so a sign test would flag nothing).
+ */
+export function priorChoice(priorLogits: ArrayLike<number>): number {
+  let best = -1;
+  let tied = false;
+  for (let row = 0; row < priorLogits.length; row++) {
+    const logit = priorLogits[row]!;
+    if (best < 0 || logit > priorLogits[best]!) [best, tied] = [row, false];
+    else if (logit === priorLogits[best]) tied = true;
+  }
+  return tied ? -1 : best;
 }
 
 /** The critic's input for PPO: what the state looks like before any action. */

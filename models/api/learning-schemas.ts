@@ -35,7 +35,8 @@ export const AgentRunResult = z.object({
   candidate_version: z.string().nullable(),
   /** The version in use after the run (`prior`: no trained version). */
   current_version: z.string(),
-  scores: z.object({ current: scores, candidate: scores }),
+  /** The policy in use's and the candidate's held-out value; with LoCoMo, the base version's validation scores (`anchor`). */
+  scores: z.object({ current: scores, candidate: scores, anchor: scores.optional() }),
 });
 export type AgentRunResult = z.infer<typeof AgentRunResult>;
 
@@ -54,6 +55,9 @@ export const TrainingRun = z.object({
 });
 export type TrainingRun = z.infer<typeof TrainingRun>;
 
+const count = z.number().int().nonnegative();
+const Readiness = z.object({ reviews: count, held_out: count, needed: count, more_reviews: count });
+
 export const TrainingStatus = z.object({
   settings: LearningSettings,
   running: TrainingRun.nullable(),
@@ -66,6 +70,8 @@ export const TrainingStatus = z.object({
     /** Feedback recorded since the last finished run. */
     new_feedback: z.number().int().nonnegative(),
     episodes: z.object({ manager: z.number().int().nonnegative(), answer: z.number().int().nonnegative() }),
+    /** How far each agent is from an update: its reviews, how many are held out to judge a candidate, how many that needs, and about how many more reviews that takes. */
+    readiness: z.object({ manager: Readiness, answer: Readiness }),
   }),
   current_versions: z.object({ manager: z.string(), answer: z.string() }),
   /** Problems found (e.g. a corrupt checkpoint skipped), for the user to see. */

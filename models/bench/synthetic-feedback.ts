@@ -1,5 +1,6 @@
 import { distillState, distillStateFeatures, vectorCandidates, type Candidate } from '../agents/answer-state.js';
 import { actionIndex, managerState, managerStateFeatures, type FactView, type ManagerAction, type RelatedMemory } from '../agents/manager-state.js';
+import { bernoulliLogProb, categoricalLogProb } from '../learning/log-probs.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { FeedbackLog, type FeedbackInput } from '../memory/feedback-log.js';
 import type { MemoryStore } from '../memory/store.js';
@@ -71,7 +72,8 @@ export async function writeSyntheticFeedback(
       prior: state.prior,
       state_features: managerStateFeatures(fact, related),
       action: [actionIndex(prior, related.length)],
-      log_prob: Math.log(0.5),
+      // The untrained policy's logits are the prior's (its network's last layer starts at zero).
+      log_prob: categoricalLogProb(state.prior, actionIndex(prior, related.length)),
       context: { fact: fact.text, related: related.map(({ id, text }) => ({ id, text })) },
     });
     signals.push({ kind: c.review, target_id: c.id, value: c.review === 'op_accepted' ? 1 : -1 });
@@ -88,6 +90,7 @@ export async function writeSyntheticFeedback(
       score: 0.9 - i * 0.01,
     })));
     const state = distillState(question, candidates);
+    const keep = Array.from(state.prior, (logit) => (logit > 0 ? 1 : 0));
     await episodes.record({
       agent: 'answer',
       target_id: c.id,
@@ -95,8 +98,8 @@ export async function writeSyntheticFeedback(
       features: state.features,
       prior: state.prior,
       state_features: distillStateFeatures(candidates.map((x) => x.score)),
-      action: Array.from(state.prior, (logit) => (logit > 0 ? 1 : 0)),
-      log_prob: Math.log(0.5),
+      action: keep,
+      log_prob: bernoulliLogProb(state.prior, keep),
       context: { question, candidates: candidates.map(({ id, text }) => ({ id, text })) },
     });
     const review = c.review ?? 'answer_corrected';

@@ -126,8 +126,13 @@ function describeStatus(status: TrainingStatus): string {
   return [
     `learning: ${settings.enabled ? 'on' : 'off'}, ${settings.algo.toUpperCase()}, ${settings.schedule_minutes ? `every ${settings.schedule_minutes} min with ${settings.min_new_feedback}+ new signals (while the app runs)` : 'on demand only'}, keeping ${settings.keep_versions} versions`,
     `data: ${data.feedback} feedback signals (${data.new_feedback} new), episodes: manager ${data.episodes.manager}, answer ${data.episodes.answer}`,
+    `held out to judge a candidate: ${(['manager', 'answer'] as const).map((agent) => describeReadiness(agent, data.readiness[agent])).join(', ')}`,
     `in use: ${describeVersions(status)}`,
     `last run: ${last ? `${last.run_id} ${last.state} ${last.results.map((r) => `${r.agent} ${r.outcome}`).join(', ')}${last.message ? ` (${last.message})` : ''}` : 'none'}`,
     ...status.warnings.map((w) => `warning: ${w}`),
   ].join('\n');
+}
+
+function describeReadiness(agent: string, r: TrainingStatus['data']['readiness']['manager']): string {
+  return `${agent} ${r.held_out} of ${r.needed} reviews${r.more_reviews ? ` (about ${r.more_reviews} more to go)` : ''}`;
 }

@@ -3,8 +3,9 @@ import { distillStateFeatures } from '../agents/answer-state.js';
 import type { AppliedDecision } from '../agents/memory-manager.js';
 import { managerStateFeatures } from '../agents/manager-state.js';
 import type { EpisodeLog } from '../memory/episode-log.js';
-import type { BernoulliPolicy, KeepMask } from '../rl/bernoulli-policy.js';
+import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import type { CategoricalPolicy } from '../rl/categorical-policy.js';
+import { bernoulliLogProb, categoricalLogProb } from './log-probs.js';
 
 /** Saves an answer episode once its reply has an id. */
 export type PendingAnswerEpisode = (messageId: string, turnId: string) => Promise<void>;
@@ -61,21 +62,4 @@ export class EpisodeRecorder {
       });
     }
   }
-}
-
-/** log softmax(logits)[index], stable for any logits. */
-export function categoricalLogProb(logits: ArrayLike<number>, index: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i]! - max);
-  return logits[index]! - max - Math.log(total);
-}
-
-/** Σ log σ(±logit) over the items, kept (+) or dropped (−); softplus written to stay finite for large logits. */
-export function bernoulliLogProb(logits: ArrayLike<number>, mask: KeepMask): number {
-  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum -= mask[i] === 1 ? softplus(-logits[i]!) : softplus(logits[i]!);
-  return sum;
 }

@@ -6,7 +6,8 @@
 import { containment, contentWords, normalizedText } from '../agents/text-features.js';
 import type { EpisodeRecord } from '../memory/episode-log.js';
 import type { FeedbackRecord } from '../memory/feedback-log.js';
-import type { AnswerSample, ManagerSample, RewardTerm } from './samples.js';
+import { keepLogProb } from './log-probs.js';
+import type { AnswerSample, KnownOutcome, ManagerSample, RewardTerm } from './samples.js';
 
 export type ManagerEpisode = Extract<EpisodeRecord, { agent: 'manager' }>;
 export type AnswerEpisode = Extract<EpisodeRecord, { agent: 'answer' }>;
@@ -27,7 +28,8 @@ export function managerSample(episode: ManagerEpisode, signal: FeedbackRecord): 
   const rewards = new Array<number>(episode.prior.length).fill(0);
   rewards[taken] = signal.value;
   if (signal.kind === 'op_edited') rewards[betterActionOfEdit(episode, signal)] = 1;
-  return { id: episode.target_id, state: { features: episode.features, prior: episode.prior }, stateFeatures: episode.state_features, rewards };
+  const outcomes = [{ action: taken, reward: rewards[taken]!, behaviourLogProb: episode.log_prob }];
+  return { id: episode.target_id, state: { features: episode.features, prior: episode.prior }, stateFeatures: episode.state_features, rewards, outcomes };
 }
 
 /**
@@ -52,8 +54,12 @@ export function betterActionOfEdit(episode: ManagerEpisode, signal: FeedbackReco
  * choice is reinforced (up) or discouraged (down) and masks near it share in
  * that. A correction is a thumbs down plus F1 against the candidates whose
  * text supports the corrected answer (when any does): the better kept set.
+ *
+ * For the gate, with the logits of the policy that distilled
+ * (`behaviourLogits`): each kept candidate's keeping earns the thumb's
+ * value, and each candidate supporting a correction's keeping earns +1.
  */
-export function answerSample(episode: AnswerEpisode, signal: FeedbackRecord): AnswerSample {
+export function answerSample(episode: AnswerEpisode, signal: FeedbackRecord, behaviourLogits?: ArrayLike<number>): AnswerSample {
   const candidates = episode.context.candidates;
   const kept = candidates.filter((_, i) => episode.action[i] === 1).map((c) => c.id);
   const terms: RewardTerm[] = [{ weight: signal.value, measure: 'jaccard', ids: kept }];
@@ -62,7 +68,17 @@ export function answerSample(episode: AnswerEpisode, signal: FeedbackRecord): An
     const better = supportingCandidates(correction, candidates).map((c) => c.id);
     if (better.length) terms.push({ weight: 1, measure: 'f1', ids: better });
   }
-  return { id: episode.target_id, state: { features: episode.features, prior: episode.prior }, stateFeatures: episode.state_features, candidateIds: candidates.map((c) => c.id), terms };
+  const sample: AnswerSample = { id: episode.target_id, state: { features: episode.features, prior: episode.prior }, stateFeatures: episode.state_features, candidateIds: candidates.map((c) => c.id), terms };
+  if (!behaviourLogits) return sample;
+  const judged = new Map<number, number>();
+  episode.action.forEach((kept, i) => kept === 1 && judged.set(i, signal.value));
+  for (const id of terms[1]?.ids ?? []) judged.set(candidates.findIndex((c) => c.id === id), 1);
+  return { ...sample, outcomes: keepOutcomes(judged, behaviourLogits) };
+}
+
+/** Judged keep decisions (candidate index → reward) with the behaviour policy's log-probability of keeping each. */
+export function keepOutcomes(judged: ReadonlyMap<number, number>, behaviourLogits: ArrayLike<number>): KnownOutcome[] {
+  return [...judged].map(([action, reward]) => ({ action, reward, behaviourLogProb: keepLogProb(behaviourLogits[action]!) }));
 }
 
 /** Candidates that share more than half of the correction's content words, or more than half of theirs with it. */

@@ -10,6 +10,20 @@ import type { BernoulliState, KeepMask } from '../rl/bernoulli-policy.js';
 import type { CategoricalState } from '../rl/categorical-policy.js';
 import { setF1 } from '../train/distill-environment.js';
 
+/**
+ * What the user's feedback tells for sure about one action at a state: its
+ * reward, and the log-probability that the policy which acted (the behaviour
+ * policy) gave it. The promotion gate weighs these by how much more or less
+ * likely a policy makes the action (importance sampling); actions nobody
+ * judged are not scored at all.
+ */
+export interface KnownOutcome {
+  /** The manager's action index, or the index of an answer candidate whose keeping was judged. */
+  action: number;
+  reward: number;
+  behaviourLogProb: number;
+}
+
 /** A manager decision: the reward of every action index is known up front (the action spaces are small). */
 export interface ManagerSample {
   /** The operation the feedback named; it also decides the sample's split. */
@@ -17,8 +31,10 @@ export interface ManagerSample {
   state: CategoricalState;
   /** The PPO critic's input. */
   stateFeatures: Float32Array;
-  /** The reward of each action index. */
+  /** The reward of each action index (training). */
   rewards: number[];
+  /** The taken action's judged outcome (the gate). */
+  outcomes: KnownOutcome[];
 }
 
 /** How a kept set is compared with a set of candidate ids. */
@@ -40,6 +56,14 @@ export interface AnswerSample {
   /** The candidates' memory ids, in the state's row order. */
   candidateIds: string[];
   terms: RewardTerm[];
+  /**
+   * The judged keep decisions (the gate), under the keep/drop view of the
+   * policy that distilled: p(keep i) = σ(logit_i). Absent when that policy's
+   * version is gone (pruned): the sample then trains but judges nothing.
+   */
+  outcomes?: KnownOutcome[];
+  /** A sample the app made itself (`self-check:`), not the user's feedback. */
+  selfCheck?: boolean;
 }
 
 export function managerReward(sample: ManagerSample, action: number): number {

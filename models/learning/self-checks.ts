@@ -4,6 +4,7 @@ import { distillStateFeatures } from '../agents/answer-state.js';
 import type { FeedbackRecord } from '../memory/feedback-log.js';
 import type { MemoryRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
+import { keepOutcomes } from './feedback-rewards.js';
 import type { AnswerSample } from './samples.js';
 
 /** Self-checks per run: each is a retrieval and a distillation in the main process. */
@@ -11,16 +12,19 @@ export const MAX_SELF_CHECKS = 50;
 
 export interface SelfCheckParts {
   store: MemoryStore;
-  /** The current Answer Agent's retrieval and distillation (greedy). */
-  distil(question: string): Promise<AnswerResult>;
+  /** The current Answer Agent's retrieval and distillation (greedy), with its keep logits. */
+  distil(question: string): Promise<{ distilled: AnswerResult; logits: ArrayLike<number> }>;
 }
 
 /**
  * Answer-agent samples the app makes itself: a memory the user accepted or
  * edited is a fact the user stands by, so its own text is a question that
  * memory should answer. The current Answer Agent retrieves and distils for
- * that question, and the reward is whether the kept set holds the memory
- * (its recall). Newest reviews first, at most `limit`, yielding to the event
+ * that question, and the reward is the kept set's F1 against that memory:
+ * recall with a precision term, so keeping everything (which always holds
+ * it: a memory's own text retrieves it first) scores 2/61, not 1. For the
+ * gate, keeping the memory earns +1 and keeping each other candidate the
+ * chat kept −1/K. Newest reviews first, at most `limit`, yielding to the event
  * loop between checks so the chat stays responsive. A memory that is gone,
  * or that retrieval does not offer, teaches nothing and is skipped.
  */
@@ -33,14 +37,21 @@ export async function selfCheckSamples(parts: SelfCheckParts, signals: Iterable<
     const memory = await endorsedMemory(parts.store, signal.target_id);
     if (!memory || seen.has(memory.id)) continue;
     seen.add(memory.id);
-    const distilled = await parts.distil(memory.text);
-    if (distilled.candidates.some((c) => c.id === memory.id)) {
+    const { distilled, logits } = await parts.distil(memory.text);
+    const index = distilled.candidates.findIndex((c) => c.id === memory.id);
+    if (index >= 0) {
+      const kept = distilled.mask.filter((k) => k === 1).length;
+      const judged = new Map<number, number>();
+      distilled.mask.forEach((k, i) => k === 1 && judged.set(i, -1 / kept));
+      judged.set(index, 1);
       samples.push({
         id: `self-check:${memory.id}`,
         state: distilled.state,
         stateFeatures: distillStateFeatures(distilled.scores),
         candidateIds: distilled.candidates.map((c) => c.id),
-        terms: [{ weight: 1, measure: 'recall', ids: [memory.id] }],
+        terms: [{ weight: 1, measure: 'f1', ids: [memory.id] }],
+        outcomes: keepOutcomes(judged, logits),
+        selfCheck: true,
       });
     }
     await yieldToEventLoop();

@@ -6,11 +6,13 @@ import type { LearningAgent } from '../api/learning-schemas.js';
 import type { LayersModelFiles } from '../rl/tfjs-files.js';
 import type { Algorithm, TrainRecipe } from '../train/train-loop.js';
 import type { AgentData } from './dataset.js';
+import type { GateEvidence } from './off-policy-gate.js';
 import type { AnswerSample, ManagerSample } from './samples.js';
 
-/** One agent's update: the policy in use (the start and the KL reference) and its samples. */
+/** One agent's update: the policy in use (the start), the base version (the KL reference and the LoCoMo anchor) and its samples. */
 export interface AgentJob<S> {
   policy: LayersModelFiles;
+  base: { version: string; policy: LayersModelFiles };
   data: AgentData<S>;
 }
 
@@ -37,7 +39,11 @@ export type AppMessage = { type: 'chat_busy'; busy: boolean };
 
 export type WorkerMessage =
   | { type: 'step'; agent: LearningAgent; step: number; reward_mean: number; kl: number }
-  /** An agent's trained candidate, with its scores and those of the policy it started from. */
-  | { type: 'candidate'; agent: LearningAgent; policy: LayersModelFiles; steps: number; scores: { current: Scores; candidate: Scores } }
+  /**
+   * An agent's trained candidate: the gate's evidence on the held-out
+   * feedback (against the policy in use), and with LoCoMo its validation
+   * scores beside the base version's (the anchor).
+   */
+  | { type: 'candidate'; agent: LearningAgent; policy: LayersModelFiles; steps: number; gate: GateEvidence; locomo?: { base: string; anchor: Scores; candidate: Scores } }
   | { type: 'failed'; message: string }
   | { type: 'finished' };

@@ -2,8 +2,10 @@
  * The updater's worker process (forked by `update-worker-client.ts` from the
  * built `dist/`; it receives one `UpdateJob` message, then `chat_busy`
  * notes): trains each agent's candidate from the policy in use with GRPO or
- * PPO on the samples it is sent, scores the candidate and the current policy
- * on the held-out samples (and LoCoMo validation when given), and posts every
+ * PPO on the samples it is sent, with the KL penalty toward the base
+ * version; measures the gate's evidence (the candidate against the policy
+ * in use on the held-out feedback, off-policy) and, when given LoCoMo, the
+ * candidate's and the base version's validation scores; and posts every
  * step and each candidate back, then exits. All the tensor work of an update
  * happens here, never in the process that serves the chat.
  */
@@ -19,8 +21,10 @@ import type { LearningAgent } from '../api/learning-schemas.js';
 import { ChatPacer } from './chat-pacer.js';
 import type { AgentData } from './dataset.js';
 import { feedbackEnvironment } from './feedback-environment.js';
+import { categoricalLogProb, keepLogProb } from './log-probs.js';
+import { gateEvidence, HELD_OUT_VALUE, offPolicyValue, type JudgedSample } from './off-policy-gate.js';
 import { LocomoValidation } from './locomo-validation.js';
-import { answerReward, managerReward } from './samples.js';
+import { answerReward, managerReward, type KnownOutcome } from './samples.js';
 import type { AppMessage, Scores, UpdateJob, WorkerMessage } from './update-job.js';
 
 const post = (message: WorkerMessage) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
@@ -32,13 +36,14 @@ async function run(job: UpdateJob): Promise<void> {
   const locomo = job.locomo ? await openLocomo(job.locomo.path, job.locomo.embedder) : undefined;
   try {
     if (job.manager) {
-      const policy = new CategoricalPolicy(await layersModelFromFiles(job.manager.policy));
-      await update(job, 'manager', policy, job.manager.data, managerReward, locomo && ((p) => locomo.manager(p)));
+      const [policy, base] = await Promise.all([job.manager.policy, job.manager.base.policy].map(async (files) => new CategoricalPolicy(await layersModelFromFiles(files))));
+      await update(job, 'manager', { policy: policy!, base: base!, baseVersion: job.manager.base.version }, job.manager.data, managerReward, categoricalLogProb, locomo && ((p) => locomo.manager(p)));
     }
     if (job.answer) {
-      const policy = new BernoulliPolicy(await layersModelFromFiles(job.answer.policy));
+      const [policy, base] = await Promise.all([job.answer.policy, job.answer.base.policy].map(async (files) => new BernoulliPolicy(await layersModelFromFiles(files))));
       const bankManager = job.locomo && new CategoricalPolicy(await layersModelFromFiles(job.locomo.manager));
-      await update(job, 'answer', policy, job.answer.data, answerReward, locomo && bankManager && ((p) => locomo.answer(p, bankManager)));
+      const keep = (logits: ArrayLike<number>, index: number) => keepLogProb(logits[index]!);
+      await update(job, 'answer', { policy: policy!, base: base!, baseVersion: job.answer.base.version }, job.answer.data, answerReward, keep, locomo && bankManager && ((p) => locomo.answer(p, bankManager)));
     }
   } finally {
     await locomo?.dispose();
@@ -46,26 +51,49 @@ async function run(job: UpdateJob): Promise<void> {
   await post({ type: 'finished' });
 }
 
-async function update<X extends { state: RowState; stateFeatures: Float32Array }, A>(
-  job: UpdateJob,
-  agent: LearningAgent,
-  policy: TrainablePolicy<RowState, A> & { net: tf.LayersModel },
-  data: AgentData<X>,
-  reward: (sample: X, action: A) => number,
-  alsoEvaluate: ((policy: TrainablePolicy<RowState, A>) => Promise<Scores>) | undefined,
-): Promise<void> {
-  const env = feedbackEnvironment(data, reward, alsoEvaluate, () => pacer.afterStep());
-  const onStep = (record: StepRecord) => void post({ type: 'step', agent, step: record.step, reward_mean: record.reward_mean, kl: record.kl });
-  const result = await train(env, policy, recipeOptions(job.recipe, { algo: job.algo, seed: job.seed, onStep }));
-  result.critic?.dispose();
-  await post({ type: 'candidate', agent, policy: await layersModelToFiles(policy.net), steps: result.history.length, scores: evaluations(result.history) });
+interface Policies<A> {
+  /** The policy in use: the start, trained in place into the candidate. */
+  policy: TrainablePolicy<RowState, A> & { net: tf.LayersModel };
+  /** The base version: the KL reference and the LoCoMo anchor. */
+  base: TrainablePolicy<RowState, A>;
+  baseVersion: string;
 }
 
-/** The train loop evaluates before the first step (logged as `initial_*` with step 1) and after the last. */
-function evaluations(history: readonly StepRecord[]): { current: Scores; candidate: Scores } {
-  const initial = Object.entries(history[0]?.eval ?? {}).filter(([key]) => key.startsWith('initial_'));
-  const final = Object.entries(history.at(-1)?.eval ?? {}).filter(([key]) => !key.startsWith('initial_'));
-  return { current: Object.fromEntries(initial.map(([key, value]) => [key.slice('initial_'.length), value])), candidate: Object.fromEntries(final) };
+type Judgeable = { state: RowState; stateFeatures: Float32Array; outcomes?: readonly KnownOutcome[]; selfCheck?: boolean };
+
+async function update<X extends Judgeable, A>(
+  job: UpdateJob,
+  agent: LearningAgent,
+  { policy, base, baseVersion }: Policies<A>,
+  data: AgentData<X>,
+  reward: (sample: X, action: A) => number,
+  logProbOf: (logits: ArrayLike<number>, action: number) => number,
+  locomo: ((policy: TrainablePolicy<RowState, A>) => Promise<Scores>) | undefined,
+): Promise<void> {
+  const current = policy.snapshot();
+  const judge = (candidate: TrainablePolicy<RowState, A>) => judgedSamples(data.heldOut, current, candidate, logProbOf);
+  const score = (candidate: TrainablePolicy<RowState, A>) => ({ [HELD_OUT_VALUE]: offPolicyValue(judge(candidate), 'candidate') });
+  const env = feedbackEnvironment(data, reward, score, () => pacer.afterStep());
+  const onStep = (record: StepRecord) => void post({ type: 'step', agent, step: record.step, reward_mean: record.reward_mean, kl: record.kl });
+  const result = await train(env, policy, { ...recipeOptions(job.recipe, { algo: job.algo, seed: job.seed, onStep }), reference: base });
+  result.critic?.dispose();
+  const gate = gateEvidence(judge(policy), job.seed);
+  const scores = locomo && { base: baseVersion, anchor: await locomo(base), candidate: await locomo(policy) };
+  await post({ type: 'candidate', agent, policy: await layersModelToFiles(policy.net), steps: result.history.length, gate, ...(scores ? { locomo: scores } : {}) });
+}
+
+/** The held-out samples as the gate reads them: each judged action's log-probability under the policy in use and under the candidate (at T = 1). */
+function judgedSamples<A>(
+  heldOut: readonly Judgeable[],
+  current: TrainablePolicy<RowState, A>,
+  candidate: TrainablePolicy<RowState, A>,
+  logProbOf: (logits: ArrayLike<number>, action: number) => number,
+): JudgedSample[] {
+  return heldOut.map((sample) => {
+    const outcomes = sample.outcomes ?? [];
+    const [now, next] = [current.stateLogits(sample.state), candidate.stateLogits(sample.state)];
+    return { outcomes, current: outcomes.map((o) => logProbOf(now, o.action)), candidate: outcomes.map((o) => logProbOf(next, o.action)), ...(sample.selfCheck ? { selfCheck: true } : {}) };
+  });
 }
 
 async function openLocomo(path: string, embedder: string): Promise<LocomoValidation> {

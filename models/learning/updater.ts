@@ -10,8 +10,10 @@ import { layersModelFromFiles } from '../rl/tfjs-files.js';
 import type { Algorithm, TrainRecipe } from '../train/train-loop.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { policyVersions } from './policy-versions.js';
+import { latestSignals, readiness } from './dataset.js';
 import { prepareJob, type JobParts } from './prepare-job.js';
 import { promoteCandidate } from './promotion.js';
+import { HELD_OUT_VALUE } from './off-policy-gate.js';
 import { promotionDecision } from './promotion-gate.js';
 import { RunSchedule } from './run-schedule.js';
 import { RunStore } from './run-store.js';
@@ -21,7 +23,6 @@ import { UpdateWorker } from './update-worker-client.js';
 
 export interface UpdaterParts extends JobParts {
   profileDir: string;
-  policiesDir: string;
   /** The user's learning settings now, and the profile's embedder spec (for LoCoMo validation). */
   settings: () => { learning: LearningSettings; embedder: string };
 }
@@ -56,9 +57,10 @@ interface ActiveRun {
  * demand or on a schedule. A run turns the user's feedback into samples in
  * the main process, trains a candidate per agent in a worker process with
  * GRPO or PPO (so the chat never waits on it), and promotes a candidate only
- * when it is not worse than the policy in use on held-out feedback (and
- * LoCoMo validation when given): saved, switched atomically, older versions
- * pruned, and swapped into the running app. Stopping a run, or a crash of
+ * when the gate is sure it is better than the policy in use on held-out
+ * feedback and, with LoCoMo, not worse than the base version there
+ * (`promotion-gate.ts`): saved, switched atomically, older versions pruned,
+ * and swapped into the running app. Stopping a run, or a crash of
  * its worker, leaves the policies in use untouched.
  */
 export class Updater {
@@ -96,6 +98,7 @@ export class Updater {
         feedback: await feedback.count(),
         new_feedback: await feedback.count(lastFinished?.started_at),
         episodes: { manager: await episodes.count('manager'), answer: await episodes.count('answer') },
+        readiness: readiness(latestSignals(await feedback.all())),
       },
       current_versions: { manager: policies.manager.version, answer: policies.answer.version },
       warnings: [...policies.manager.warnings, ...policies.answer.warnings, ...this.runs.warnings],
@@ -266,8 +269,7 @@ export class Updater {
           run.progress.done++;
           emit({ type: 'step', point, progress: { ...run.progress } });
         } else if (message.type === 'candidate') {
-          const heldOut = (message.agent === 'manager' ? job.manager : job.answer)!.data.heldOut.length;
-          const result = await this.judge(message, heldOut, inUse[message.agent], run.algo);
+          const result = await this.judge(message, inUse[message.agent], run.algo);
           run.results.push(result);
           await record();
           emit({ type: 'result', result });
@@ -289,9 +291,14 @@ export class Updater {
   }
 
   /** The gate's decision on a candidate, and its promotion when it passes. */
-  private judge(candidate: Extract<WorkerMessage, { type: 'candidate' }>, heldOut: number, parent: string, algo: Algorithm): Promise<AgentRunResult> {
-    const { agent, scores } = candidate;
-    const decision = promotionDecision(scores, heldOut);
+  private judge(candidate: Extract<WorkerMessage, { type: 'candidate' }>, parent: string, algo: Algorithm): Promise<AgentRunResult> {
+    const { agent, gate, locomo } = candidate;
+    const decision = promotionDecision({ evidence: gate, ...(locomo ? { locomo } : {}) });
+    const scores: AgentRunResult['scores'] = {
+      current: { [HELD_OUT_VALUE]: gate.current },
+      candidate: { [HELD_OUT_VALUE]: gate.candidate, heldout_lead_lower_bound: gate.leadLowerBound, ...locomo?.candidate },
+      ...(locomo ? { anchor: locomo.anchor } : {}),
+    };
     if (!decision.promote) return Promise.resolve(this.result(agent, 'kept_current', `not promoted: ${decision.reason}`, scores));
     return this.policyChanges.run(async () => {
       const slot = this.parts.policies[agent];

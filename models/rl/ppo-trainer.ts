@@ -59,10 +59,12 @@ export class PpoTrainer<S, A> {
     private readonly config: PpoConfig,
     private readonly random: () => number,
     private readonly hooks: TrainerHooks<S, A> = {},
+    /** The KL reference; by default a frozen snapshot of the policy at construction. */
+    reference?: TrainablePolicy<S, A>,
   ) {
     this.actorOptimizer = tf.train.adam(config.learningRate);
     this.criticOptimizer = tf.train.adam(config.criticLearningRate);
-    this.reference = policy.snapshot();
+    this.reference = reference ?? policy.snapshot();
   }
 
   async step(states: readonly S[], reward: RewardFn<S, A>): Promise<StepMetrics> {

@@ -23,7 +23,7 @@ export interface TrainEnvironment<S, A> {
 
 export type Algorithm = 'grpo' | 'ppo';
 
-export interface TrainOptions {
+export interface TrainOptions<S = unknown, A = unknown> {
   algo: Algorithm;
   steps: number;
   /** States per step (GRPO samples `groupSize` actions for each). */
@@ -41,6 +41,8 @@ export interface TrainOptions {
    * instead of the last step's.
    */
   select?: (evaluation: Record<string, number>) => number;
+  /** The KL penalty's reference (default: the policy as it starts). The on-device updater anchors every run to the installed base version. */
+  reference?: TrainablePolicy<S, A>;
 }
 
 /** An agent's tested settings (steps, batch size, learning rate…) for one algorithm. */
@@ -79,16 +81,16 @@ export interface TrainResult {
  * states every `evalEvery` steps (and before the first), and writing metrics
  * as JSON lines. Seeded: the same options give the same run.
  */
-export async function train<S, A>(env: TrainEnvironment<S, A>, policy: TrainablePolicy<S, A>, options: TrainOptions): Promise<TrainResult> {
+export async function train<S, A>(env: TrainEnvironment<S, A>, policy: TrainablePolicy<S, A>, options: TrainOptions<S, A>): Promise<TrainResult> {
   const random = mulberry32(options.seed);
   let critic: tf.Sequential | undefined;
   let step: (batch: readonly S[]) => Promise<StepMetrics>;
   if (options.algo === 'grpo') {
-    const trainer = new GrpoTrainer(policy, { ...DEFAULT_GRPO, ...options.grpo }, random);
+    const trainer = new GrpoTrainer(policy, { ...DEFAULT_GRPO, ...options.grpo }, random, options.reference ? { reference: options.reference } : {});
     step = (batch) => trainer.step(batch, (s, a) => env.reward(s, a));
   } else {
     critic = createValueNet(env.stateFeatures(env.states[0]!).length, 32, options.seed + 7);
-    const trainer = new PpoTrainer(policy, critic, (s) => env.stateFeatures(s), { ...DEFAULT_PPO, ...options.ppo }, random);
+    const trainer = new PpoTrainer(policy, critic, (s) => env.stateFeatures(s), { ...DEFAULT_PPO, ...options.ppo }, random, {}, options.reference);
     step = (batch) => trainer.step(batch, (s, a) => env.reward(s, a));
   }
   if (options.metricsFile) await mkdir(dirname(options.metricsFile), { recursive: true });

@@ -26,7 +26,7 @@ async function trainableProfile(): Promise<string> {
   const profileDir = tempDir();
   const cases = (side: 'train' | 'held-out', count: number, prior: 'ADD' | 'DELETE') =>
     idsOn(side, count, `fault-${prior}`).map((id): ManagerCase => ({ id, prior, review: prior === 'DELETE' ? 'op_rejected' : 'op_accepted' }));
-  await seedLearningData(profileDir, await realEmbedder(), { manager: [...cases('train', 12, 'DELETE'), ...cases('train', 12, 'ADD'), ...cases('held-out', 3, 'DELETE'), ...cases('held-out', 3, 'ADD')] });
+  await seedLearningData(profileDir, await realEmbedder(), { manager: [...cases('train', 12, 'DELETE'), ...cases('train', 12, 'ADD'), ...cases('held-out', 4, 'DELETE'), ...cases('held-out', 4, 'ADD')] });
   writeFileSync(join(profileDir, 'settings.json'), JSON.stringify({ learning: { enabled: true, schedule_minutes: 0 } }));
   return profileDir;
 }

@@ -57,7 +57,7 @@ describe('what learning records, and only while it is on', () => {
         ok: false,
         error: { code: 'CONFLICT', message: expect.stringMatching(/^learning is off, so feedback on replies is not kept; turn learning on first/) },
       });
-      expect((await call(assistant, 'training.status', {})).data).toEqual({ feedback: 0, new_feedback: 0, episodes: { manager: 0, answer: 0 } });
+      expect((await call(assistant, 'training.status', {})).data).toMatchObject({ feedback: 0, new_feedback: 0, episodes: { manager: 0, answer: 0 } });
       expect((await call(assistant, 'ops.list', { status: 'accepted' })).items).toHaveLength(1); // the journal keeps the review anyway
     } finally {
       await assistant.close();
@@ -89,7 +89,11 @@ describe('what learning records, and only while it is on', () => {
       expect(await assistant.dispatch('chat.feedback', { message_id: userMessage.id, kind: 'answer_up' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/no assistant reply/) } });
 
       // The first reply had no memories to distil: only its manager episode.
-      expect((await call(assistant, 'training.status', {})).data).toEqual({ feedback: 5, new_feedback: 5, episodes: { manager: 2, answer: 1 } });
+      const data = (await call(assistant, 'training.status', {})).data;
+      expect(data).toMatchObject({ feedback: 5, new_feedback: 5, episodes: { manager: 2, answer: 1 } });
+      // The latest signal per target: two operations reviewed, two replies rated (the corrected one then thumbed down).
+      expect(data.readiness).toMatchObject({ manager: { reviews: 2, needed: 8 }, answer: { reviews: 2, needed: 8 } });
+      for (const agent of ['manager', 'answer'] as const) expect(data.readiness[agent].more_reviews).toBe((8 - data.readiness[agent].held_out) * 5);
       // Turned off: nothing more is recorded.
       await call(assistant, 'training.configure', { enabled: false });
       await chat(assistant, 'These days I live in Porto, actually.');

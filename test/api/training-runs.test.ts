@@ -25,12 +25,12 @@ const managerCases = (prefix: string, side: 'train' | 'held-out', count: number,
 const rejectsDeletes = (prefix: string): ManagerCase[] => [
   ...managerCases(prefix, 'train', 12, 'DELETE', 'op_rejected'),
   ...managerCases(prefix, 'train', 12, 'ADD', 'op_accepted'),
-  ...managerCases(prefix, 'held-out', 3, 'DELETE', 'op_rejected'),
-  ...managerCases(prefix, 'held-out', 3, 'ADD', 'op_accepted'),
+  ...managerCases(prefix, 'held-out', 4, 'DELETE', 'op_rejected'),
+  ...managerCases(prefix, 'held-out', 4, 'ADD', 'op_accepted'),
 ];
 
 /** Corrections that only the top candidate supports, where the prior keeps the top four: keeping fewer is clearly right. */
-const correctsToTopOne = (prefix: string): AnswerCase[] => [...idsOn('train', 12, prefix), ...idsOn('held-out', 3, prefix)].map((id) => ({ id }));
+const correctsToTopOne = (prefix: string): AnswerCase[] => [...idsOn('train', 12, prefix), ...idsOn('held-out', 8, prefix)].map((id) => ({ id }));
 
 async function train(assistant: Assistant, input: { agents?: Array<'manager' | 'answer'> } = {}): Promise<TrainingEvent[]> {
   return (await streamEvents(assistant, 'training.start', input)) as TrainingEvent[];
@@ -64,23 +64,26 @@ describe('a training run through the API (real worker thread, real checkpoints)'
       expect(steps.map((e) => e.point.agent)).toEqual([...Array(30).fill('manager'), ...Array(30).fill('answer')]);
       expect(steps.at(-1)).toMatchObject({ progress: { done: 60, total: 60 } });
 
-      // Held-out: 3 DELETEs rejected (-1 each under the prior) and 3 ADDs accepted (+1): 0 → 0.5 once DELETE is avoided.
+      // Held-out: 4 DELETEs rejected and 4 ADDs accepted, taken by the prior: the policy in use scores 0 on them
+      // (self-normalised importance sampling); a candidate that moved off DELETE scores toward +1.
       const manager = resultOf(events, 'manager');
-      expect(manager).toMatchObject({ outcome: 'promoted', candidate_version: 'v0002', current_version: 'v0002', scores: { current: { heldout_reward: 0 }, candidate: { heldout_reward: 0.5 } } });
-      expect(manager.reason).toBe('promoted: held-out reward 0.500 ≥ current 0.000 on 6 held-out episode(s)');
+      expect(manager).toMatchObject({ outcome: 'promoted', candidate_version: 'v0002', current_version: 'v0002', scores: { current: { heldout_value: 0 } } });
+      expect(manager.scores.candidate.heldout_value).toBeGreaterThan(0.5);
+      expect(manager.scores.candidate.heldout_lead_lower_bound).toBeGreaterThan(0);
+      expect(manager.reason).toMatch(/^promoted: on 8 held-out review\(s\) the candidate scores [01]\.\d{3} against 0\.000 for the version in use; with 90 % confidence its lead is at least \+0\.\d{3}$/);
       const answer = resultOf(events, 'answer');
       expect(answer).toMatchObject({ outcome: 'promoted', candidate_version: 'v0002' });
-      // The keep/drop prior keeps all 10 (every fused score is within a quarter of the best), of which the correction
-      // supports 1: -1 + F1 2/11; keeping the supported one alone: -0.1 + 1.
-      expect(answer.scores.current.heldout_reward).toBeCloseTo(-1 + 2 / 11, 5);
-      expect(answer.scores.candidate.heldout_reward).toBeGreaterThan(0);
+      // The keep/drop prior keeps all 10 candidates; each correction judges the one supporting candidate +1, the 9 others -1.
+      expect(answer.scores.current.heldout_value).toBeCloseTo(-0.8, 5);
+      expect(answer.scores.candidate.heldout_value).toBeGreaterThan(-0.8);
 
       const status = await call(assistant, 'training.status', {});
-      expect(status).toMatchObject({ running: null, current_versions: { manager: 'v0002', answer: 'v0002' }, data: { feedback: 45, new_feedback: 0, episodes: { manager: 30, answer: 15 } }, warnings: [] });
+      expect(status).toMatchObject({ running: null, current_versions: { manager: 'v0002', answer: 'v0002' }, data: { feedback: 52, new_feedback: 0, episodes: { manager: 32, answer: 20 } }, warnings: [] });
+      expect(status.data.readiness).toEqual({ manager: { reviews: 32, held_out: 8, needed: 8, more_reviews: 0 }, answer: { reviews: 20, held_out: 8, needed: 8, more_reviews: 0 } });
       expect(status.last_run).toEqual((events.at(-1) as Extract<TrainingEvent, { type: 'done' }>).run);
       const versions = (await call(assistant, 'training.versions', { agent: 'manager' })).items;
       expect(versions).toMatchObject([
-        { version: 'v0002', algo: 'grpo', parent: 'v0001', step: 30, current: true, problem: null, metrics: { heldout_reward: 0.5 } },
+        { version: 'v0002', algo: 'grpo', parent: 'v0001', step: 30, current: true, problem: null, metrics: { heldout_value: manager.scores.candidate.heldout_value } },
         { version: 'v0001', algo: 'prior', parent: null, step: 0, current: false, problem: null },
       ]);
       const metrics = await call(assistant, 'training.metrics', {});
@@ -121,7 +124,7 @@ describe('a training run through the API (real worker thread, real checkpoints)'
       expect(await chatOrigins(assistant, 'I have a dog called Rex.')).toEqual(['manager@prior']);
       const events = await running;
       expect(events.at(-1)).toMatchObject({ type: 'done', run: { algo: 'ppo', state: 'finished' } });
-      expect(resultOf(events, 'manager')).toMatchObject({ outcome: 'promoted', scores: { current: { heldout_reward: 0 }, candidate: { heldout_reward: 0.5 } } });
+      expect(resultOf(events, 'manager')).toMatchObject({ outcome: 'promoted', scores: { current: { heldout_value: 0 }, candidate: { heldout_value: expect.any(Number) } } });
       expect((await call(assistant, 'training.versions', { agent: 'manager' })).items[0]).toMatchObject({ version: 'v0002', algo: 'ppo', current: true });
     } finally {
       await assistant.close();
@@ -130,8 +133,13 @@ describe('a training run through the API (real worker thread, real checkpoints)'
 
   it('a candidate that is worse on held-out feedback is kept out; an agent with too little feedback is skipped', async () => {
     const profileDir = tempDir();
-    // Training feedback rejects ADDs, the held-out feedback accepts them: what the candidate learns fails the gate.
-    const contradicted = [...managerCases('worse', 'train', 16, 'ADD', 'op_rejected'), ...managerCases('worse', 'held-out', 4, 'ADD', 'op_accepted')];
+    // Flipped feedback: training rejects ADDs and accepts DELETEs, the held-out reviews say the opposite: what the candidate learns fails the gate.
+    const contradicted = [
+      ...managerCases('worse', 'train', 8, 'ADD', 'op_rejected'),
+      ...managerCases('worse', 'train', 8, 'DELETE', 'op_accepted'),
+      ...managerCases('worse', 'held-out', 4, 'ADD', 'op_accepted'),
+      ...managerCases('worse', 'held-out', 4, 'DELETE', 'op_rejected'),
+    ];
     await seedLearningData(profileDir, await realEmbedder(), { manager: contradicted, answer: correctsToTopOne('few').slice(0, 2) });
     const assistant = await openAssistant(profileDir);
     try {
@@ -141,7 +149,7 @@ describe('a training run through the API (real worker thread, real checkpoints)'
         outcome: 'kept_current',
         candidate_version: null,
         current_version: 'prior',
-        reason: expect.stringMatching(/^not promoted: held-out reward -?0\.\d{3} < current 1\.000 on 4 held-out episode\(s\)$/),
+        reason: expect.stringMatching(/^not promoted: on 8 held-out review\(s\) the candidate scores -?[01]\.\d{3} against 0\.000 for the version in use; with 90 % confidence its lead is at least −[01]\.\d{3}, so it is not shown to be better$/),
       });
       expect(resultOf(events, 'answer')).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/too little feedback: 2 labelled episode\(s\).*Rate or correct more replies/) });
       expect(events.at(-1)).toMatchObject({ type: 'done', run: { state: 'finished' } });
@@ -160,8 +168,8 @@ describe('a training run through the API (real worker thread, real checkpoints)'
     const assistant = await openAssistant(profileDir);
     try {
       await call(assistant, 'memory.add', { text: 'The user drinks green tea.' });
-      expect(await call(assistant, 'training.delete_data', {})).toEqual({ feedback: 30, episodes: 30 });
-      expect((await call(assistant, 'training.status', {})).data).toEqual({ feedback: 0, new_feedback: 0, episodes: { manager: 0, answer: 0 } });
+      expect(await call(assistant, 'training.delete_data', {})).toEqual({ feedback: 32, episodes: 32 });
+      expect((await call(assistant, 'training.status', {})).data).toMatchObject({ feedback: 0, new_feedback: 0, episodes: { manager: 0, answer: 0 } });
       expect((await call(assistant, 'memory.list', {})).total).toBe(1);
       expect(() => grep()).toThrow(); // grep finds nothing: exit status 1
     } finally {
@@ -176,9 +184,9 @@ describe('a training run through the API (real worker thread, real checkpoints)'
     const assistant = await openAssistant(profileDir, { learning: { minuteMs: 100 } });
     try {
       expect((await call(assistant, 'training.status', {})).next_run_at).toBeNull(); // learning off: no schedule
-      const status = await call(assistant, 'training.configure', { enabled: true, schedule_minutes: 1, min_new_feedback: 30 });
+      const status = await call(assistant, 'training.configure', { enabled: true, schedule_minutes: 1, min_new_feedback: 32 });
       expect(status.next_run_at).not.toBeNull();
-      expect(status.data.new_feedback).toBe(30);
+      expect(status.data.new_feedback).toBe(32);
       let last = status.last_run;
       for (let i = 0; i < 600 && last?.state !== 'finished'; i++) {
         await sleep(100);

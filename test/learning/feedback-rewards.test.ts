@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isHeldOut, latestSignals, splitSamples } from '../../models/learning/dataset.js';
-import { bernoulliLogProb, categoricalLogProb } from '../../models/learning/episode-recorder.js';
+import { bernoulliLogProb, categoricalLogProb } from '../../models/learning/log-probs.js';
 import { answerSample, managerSample, supportingCandidates, type AnswerEpisode, type ManagerEpisode } from '../../models/learning/feedback-rewards.js';
-import { promotionDecision } from '../../models/learning/promotion-gate.js';
-import { answerReward, managerReward, type AnswerSample } from '../../models/learning/samples.js';
+import { answerReward, managerReward } from '../../models/learning/samples.js';
 import type { FeedbackRecord } from '../../models/memory/feedback-log.js';
 
 const common = { id: 'e', at: '2025-01-01T00:00:00.000Z', turn_id: 't', policy_version: 'prior', log_prob: -1, state_features: new Float32Array(2) };
@@ -78,9 +77,18 @@ describe('feedback as rewards (hand-checked)', () => {
     expect(answerSample(answerEpisode, signal('answer_corrected', -1, { correction: 'I have never been abroad.' })).terms).toHaveLength(1);
   });
 
-  it('a self-check rewards recall of the memory its question came from', () => {
-    const check: AnswerSample = { id: 'self-check:a', state: { features: new Float32Array(10), prior: new Float32Array(5) }, stateFeatures: new Float32Array(4), candidateIds: ['a', 'b', 'c', 'd', 'e'], terms: [{ weight: 1, measure: 'recall', ids: ['a'] }] };
-    expect([AS_SHOWN, ONLY_A, ONLY_E, NONE].map((mask) => answerReward(check, mask))).toEqual([1, 1, 0, 0]);
+  it('for the gate: the taken operation with its reward and recorded log-probability; each judged keep with the acting policy\'s keep log-probability', () => {
+    expect(managerSample(managerEpisode(2), signal('op_rejected', -1)).outcomes).toEqual([{ action: 2, reward: -1, behaviourLogProb: -1 }]);
+    const logits = [0, Math.log(3), 0, 0, 5];
+    const corrected = answerSample(answerEpisode, signal('answer_corrected', -1, { correction: 'I live in Porto.' }), logits);
+    // The four kept earn the thumb (-1); the supporting candidate "a" earns +1 instead.
+    expect(corrected.outcomes).toEqual([
+      { action: 0, reward: 1, behaviourLogProb: Math.log(0.5) },
+      { action: 1, reward: -1, behaviourLogProb: expect.closeTo(Math.log(0.75), 10) },
+      { action: 2, reward: -1, behaviourLogProb: Math.log(0.5) },
+      { action: 3, reward: -1, behaviourLogProb: Math.log(0.5) },
+    ]);
+    expect(answerSample(answerEpisode, signal('answer_up', 1)).outcomes).toBeUndefined();
   });
 
   it("support: a candidate sharing more than half of the correction's content words, or of its own, with it", () => {
@@ -101,23 +109,23 @@ describe('the data a run learns from', () => {
     expect(ids.filter(isHeldOut)).toEqual(ids.filter(isHeldOut));
   });
 
-  it('too little feedback is a reason to skip, in words', () => {
+  it('too little feedback is a reason to skip, in words, with about how many more reviews it takes', () => {
     const split = splitSamples([{ id: 'op-1' }, { id: 'op-2' }], 'Review more operations.');
-    expect(split).toEqual({ ok: false, reason: expect.stringMatching(/^too little feedback: 2 labelled episode\(s\), \d to learn from and \d held out to judge the result; an update needs at least 4 and 1\. Review more operations\.$/) });
-  });
-});
-
-describe('the promotion gate', () => {
-  it('promotes a candidate that is not worse on held-out feedback (a tie passes)', () => {
-    expect(promotionDecision({ current: { heldout_reward: 0 }, candidate: { heldout_reward: 0.5 } }, 6)).toEqual({ promote: true, reason: 'held-out reward 0.500 ≥ current 0.000 on 6 held-out episode(s)' });
-    expect(promotionDecision({ current: { heldout_reward: 0.5 }, candidate: { heldout_reward: 0.5 } }, 6).promote).toBe(true);
-    expect(promotionDecision({ current: { heldout_reward: 0.5 }, candidate: { heldout_reward: 0.25 } }, 6)).toEqual({ promote: false, reason: 'held-out reward 0.250 < current 0.500 on 6 held-out episode(s)' });
+    expect(split).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^too little feedback: 2 labelled episode\(s\), \d to learn from and \d of your reviews held out to judge the result; an update needs at least 4 and 8 \(about \d+ more reviews: one in 5 is held out\)\. Review more operations\.$/),
+    });
   });
 
-  it('with LoCoMo validation, also refuses a candidate more than 0.01 lower in evidence F1 there', () => {
-    const scores = (candidate: number) => ({ current: { heldout_reward: 0, locomo_val_evidence_f1: 0.2 }, candidate: { heldout_reward: 0.5, locomo_val_evidence_f1: candidate } });
-    expect(promotionDecision(scores(0.195), 6)).toEqual({ promote: true, reason: 'held-out reward 0.500 ≥ current 0.000 on 6 held-out episode(s); LoCoMo validation evidence F1 0.195 ≥ current 0.200 − 0.01' });
-    expect(promotionDecision(scores(0.185), 6).promote).toBe(false);
+  it('needs 8 of the user\'s reviews held out; self-checks never make more than a quarter of the held-out set', () => {
+    const heldOut = (prefix: string, n: number) => Array.from({ length: 400 }, (_, i) => `${prefix}${i}`).filter(isHeldOut).slice(0, n);
+    const train = Array.from({ length: 40 }, (_, i) => `t${i}`).filter((id) => !isHeldOut(id)).slice(0, 4).map((id) => ({ id }));
+    const reviews = heldOut('r', 9).map((id) => ({ id }));
+    const checks = heldOut('self-check:', 20).map((id) => ({ id, selfCheck: true }));
+    expect(splitSamples([...train, ...reviews.slice(0, 7), ...checks], '').ok).toBe(false);
+    const split = splitSamples([...train, ...reviews, ...checks], '');
+    expect(split.ok && split.data.heldOut.filter((s) => 'selfCheck' in s).length).toBe(3);
+    expect(split.ok && split.data.heldOut.length).toBe(12);
   });
 });
 

@@ -13,7 +13,7 @@ describe('memr1 learn (the updater without the UI; the built CLI)', () => {
     const profile = join(home, 'profiles', 'default');
     const cases = (side: 'train' | 'held-out', count: number, prior: 'ADD' | 'DELETE') =>
       idsOn(side, count, `cli-${prior}`).map((id): ManagerCase => ({ id, prior, review: prior === 'DELETE' ? 'op_rejected' : 'op_accepted' }));
-    await seedLearningData(profile, await realEmbedder(), { manager: [...cases('train', 10, 'DELETE'), ...cases('train', 10, 'ADD'), ...cases('held-out', 2, 'DELETE'), ...cases('held-out', 2, 'ADD')] });
+    await seedLearningData(profile, await realEmbedder(), { manager: [...cases('train', 10, 'DELETE'), ...cases('train', 10, 'ADD'), ...cases('held-out', 4, 'DELETE'), ...cases('held-out', 4, 'ADD')] });
 
     const refused = await runMemr1(home, ['learn', 'now']);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/learning is off: turn it on first/) });
@@ -26,7 +26,7 @@ describe('memr1 learn (the updater without the UI; the built CLI)', () => {
     expect(JSON.parse(now.stdout)).toMatchObject({ state: 'finished', algo: 'ppo', results: [{ agent: 'manager', outcome: 'promoted', current_version: 'v0002' }] });
 
     const status = await runMemr1(home, ['learn', 'status']);
-    expect(status.stdout).toMatch(/^learning: on, PPO, on demand only, keeping 5 versions\ndata: 24 feedback signals \(0 new\), episodes: manager 24, answer 0\nin use: manager v0002, answer prior\nlast run: run-\S+ finished manager promoted$/m);
+    expect(status.stdout).toMatch(/^learning: on, PPO, on demand only, keeping 5 versions\ndata: 28 feedback signals \(0 new\), episodes: manager 28, answer 0\nheld out to judge a candidate: manager 8 of 8 reviews, answer 0 of 8 reviews \(about 40 more to go\)\nin use: manager v0002, answer prior\nlast run: run-\S+ finished manager promoted$/m);
 
     const show = JSON.parse((await runMemr1(home, ['policy', 'show', '--agent', 'manager', '--json'])).stdout);
     expect(show).toMatchObject({ agent: 'manager', current: 'v0002', versions: [{ version: 'v0001', algo: 'prior' }, { version: 'v0002', algo: 'ppo' }] });

@@ -15,8 +15,8 @@ async function trainOnce(locomoData: string): Promise<Extract<TrainingEvent, { t
   const profileDir = tempDir();
   const cases = (side: 'train' | 'held-out', count: number, prior: 'ADD' | 'DELETE') =>
     idsOn(side, count, `locomo-${prior}`).map((id): ManagerCase => ({ id, prior, review: prior === 'DELETE' ? 'op_rejected' : 'op_accepted' }));
-  const manager = [...cases('train', 8, 'DELETE'), ...cases('train', 8, 'ADD'), ...cases('held-out', 2, 'DELETE'), ...cases('held-out', 2, 'ADD')];
-  const answer = [...idsOn('train', 6, 'locomo-answer'), ...idsOn('held-out', 2, 'locomo-answer')].map((id) => ({ id }));
+  const manager = [...cases('train', 8, 'DELETE'), ...cases('train', 8, 'ADD'), ...cases('held-out', 4, 'DELETE'), ...cases('held-out', 4, 'ADD')];
+  const answer = [...idsOn('train', 6, 'locomo-answer'), ...idsOn('held-out', 8, 'locomo-answer')].map((id) => ({ id }));
   await seedLearningData(profileDir, await realEmbedder(), { manager, answer });
   const assistant = await Assistant.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel(), locomoData });
   try {
@@ -29,20 +29,20 @@ async function trainOnce(locomoData: string): Promise<Extract<TrainingEvent, { t
 }
 
 describe('the LoCoMo validation gate (when the app is given locomo10.json)', () => {
-  it("scores each agent's current policy and candidate on conv-30's evidence track, and the gate reads both", async () => {
+  it("scores each agent's candidate and its base version (the anchor) on conv-30's evidence track, and the gate reads both", async () => {
     const run = await trainOnce(LOCOMO);
     expect(run.state).toBe('finished');
     const locomo = { locomo_val_evidence_f1: expect.any(Number), locomo_val_evidence_recall: expect.any(Number) };
     for (const result of run.results) {
-      expect(result.scores).toEqual({ current: { heldout_reward: expect.any(Number), ...locomo }, candidate: { heldout_reward: expect.any(Number), ...locomo } });
-      expect(result.reason).toMatch(/held-out reward .*; LoCoMo validation evidence F1 \d\.\d{3} [≥<] current \d\.\d{3} − 0\.01/);
-      const { current, candidate } = result.scores;
-      const passes = candidate.heldout_reward! >= current.heldout_reward! && candidate.locomo_val_evidence_f1! >= current.locomo_val_evidence_f1! - 0.01;
+      expect(result.scores).toEqual({ current: { heldout_value: expect.any(Number) }, candidate: { heldout_value: expect.any(Number), heldout_lead_lower_bound: expect.any(Number), ...locomo }, anchor: locomo });
+      expect(result.reason).toMatch(/; LoCoMo validation evidence F1 \d\.\d{3} [≥<] the base version prior's \d\.\d{3} − 0\.01/);
+      const { candidate, anchor } = result.scores;
+      const passes = candidate.heldout_lead_lower_bound! > 0 && candidate.locomo_val_evidence_f1! >= anchor!.locomo_val_evidence_f1! - 0.01;
       expect(result.outcome).toBe(passes ? 'promoted' : 'kept_current');
     }
     // The zero-shot manager's conv-30 evidence F1 under the default bank budget, the frozen prior keeping 8 (README, "Training on LoCoMo": 0.051).
     const manager = run.results.find((r) => r.agent === 'manager')!;
-    expect(manager.scores.current.locomo_val_evidence_f1).toBeCloseTo(0.051, 2);
+    expect(manager.scores.anchor!.locomo_val_evidence_f1).toBeCloseTo(0.051, 2);
     expect(run.results.map((r) => r.agent)).toEqual(['manager', 'answer']);
   });
 

@@ -33,16 +33,27 @@ describe('self-checks: a memory the user stands by should answer its own questio
       await feedback.record({ kind: 'op_accepted', target_id: 'no-such-op', value: 1 });
 
       const asked: string[] = [];
-      const distil = (question: string) => (asked.push(question), new AnswerAgent({ store, embedder, policy }).distil(question));
+      const distil = async (question: string) => {
+        asked.push(question);
+        const distilled = await new AnswerAgent({ store, embedder, policy }).distil(question);
+        return { distilled, logits: policy.stateLogits(distilled.state) };
+      };
       const samples = await selfCheckSamples({ store, distil }, latestSignals(await feedback.all()).values());
       expect(asked.sort()).toEqual(['The user drinks green tea every morning.', 'The user plays the piano on Sundays.']);
       expect(samples.map((s) => s.id).sort()).toEqual([`self-check:${piano!.memory_id}`, `self-check:${tea!.memory_id}`].sort());
       for (const sample of samples) {
         expect(sample.candidateIds).toHaveLength(23);
-        expect(sample.terms).toEqual([{ weight: 1, measure: 'recall', ids: [sample.id.slice('self-check:'.length)] }]);
+        expect(sample.terms).toEqual([{ weight: 1, measure: 'f1', ids: [sample.id.slice('self-check:'.length)] }]);
+        expect(sample.selfCheck).toBe(true);
         const target = sample.candidateIds.indexOf(sample.terms[0]!.ids[0]!);
         const keepsIt = sample.candidateIds.map((_, i) => (i === target ? 1 : 0));
-        expect([answerReward(sample, keepsIt), answerReward(sample, keepsIt.map((k) => 1 - k))]).toEqual([1, 0]);
+        // Keeping everything also holds it, but the precision term scores that 2/24, not 1.
+        expect([answerReward(sample, keepsIt), answerReward(sample, keepsIt.map(() => 1)), answerReward(sample, keepsIt.map((k) => 1 - k))]).toEqual([1, 2 / 24, 0]);
+        // For the gate: keeping the memory earns +1, keeping each other candidate the chat kept -1/8, under the policy's own keep probabilities.
+        const others = sample.outcomes!.filter((o) => o.action !== target);
+        expect(sample.outcomes!.find((o) => o.action === target)).toMatchObject({ reward: 1 });
+        expect(others).toHaveLength(7);
+        expect(others.every((o) => o.reward === -1 / 8 && o.behaviourLogProb < 0)).toBe(true);
       }
       // At most `limit`, newest reviews first.
       expect((await selfCheckSamples({ store, distil }, latestSignals(await feedback.all()).values(), 1)).map((s) => s.id)).toEqual([`self-check:${piano!.memory_id}`]);

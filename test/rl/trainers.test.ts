@@ -11,6 +11,7 @@ import type { StepMetrics } from '../../models/rl/step-metrics.js';
 import type { Rollout, TrainerHooks, UpdateStats } from '../../models/rl/trainer-hooks.js';
 import { mulberry32 } from '../../models/util/seeded-random.js';
 import { ensureTfBackend } from '../../models/util/tf-backend.js';
+import { train } from '../../models/train/train-loop.js';
 import { bernoulliItemLogProbs, categoricalLogProb, randomizeWeights, rowStates } from './rl-fixtures.js';
 
 beforeAll(async () => {
@@ -124,5 +125,24 @@ describe('learning from the advantages (a 3-armed contextual bandit where action
     expect(learned.after).toBeGreaterThan(0.8);
     const control = await trainBandit(algo, flat);
     expect(Math.abs(control.after - 1 / 3)).toBeLessThan(0.05);
+  });
+});
+
+describe('the KL reference of a training run (the updater anchors it to the base version)', () => {
+  const env = (states: RowState[]) => ({ states, reward: () => 1, stateFeatures: () => Float32Array.of(1), evaluate: () => ({}) });
+
+  // GRPO reports the KL of the rollout's policy (0 to itself at step 1); PPO after its minibatch updates (small, not 0).
+  it.each(['grpo', 'ppo'] as const)('%s: KL near 0 to the starting policy at step 1, far above it to another reference given', async (algo) => {
+    const states = rowStates(mulberry32(31), [3, 4, 5], DIM);
+    const run = async (reference: boolean) => {
+      const policy = BernoulliPolicy.create(DIM, { seed: 3 });
+      randomizeWeights(policy.net, 41);
+      const base = BernoulliPolicy.create(DIM, { seed: 3 });
+      const { history } = await train(env(states), policy, { algo, steps: 1, batchSize: 3, seed: 5, evalEvery: 1, ...(reference ? { reference: base } : {}) });
+      return history[0]!.kl;
+    };
+    const [own, other] = [await run(false), await run(true)];
+    expect(own).toBeLessThan(0.02);
+    expect(other).toBeGreaterThan(10 * Math.max(own, 1e-3));
   });
 });
