@@ -53,7 +53,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   const local = isLocalUri(uri);
   const path = uri.replace(/^file:\/\//, '');
   if (local) checkLocalFolder(path, create && !readOnly);
-  const lock = local && !readOnly ? ProfileLock.acquire(path) : undefined;
+  const lock = local && !readOnly ? await ProfileLock.acquire(path) : undefined;
   try {
     const connection = await lancedb.connect(uri, options.storageOptions ? { storageOptions: options.storageOptions } : {});
     const names = new Set(await connection.tableNames());
