@@ -144,7 +144,7 @@ export class Assistant {
       if (!episodes) throw new Error(`the memory database at ${layout.memory} has no episodes table`); // a writable open creates it
       const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, options.chatModel);
       const policies = { answer: new PolicySlot(answer), manager: new PolicySlot(manager) };
-      const logs = { messages: new MessageLog(messages), feedback: new FeedbackLog(feedback), episodes: new EpisodeLog(episodes) };
+      const logs = { messages: new MessageLog(messages, store.maintenance), feedback: new FeedbackLog(feedback, store.maintenance), episodes: new EpisodeLog(episodes, store.maintenance) };
       const locomoData = options.locomoData ?? process.env.MEMR1_LOCOMO;
       const updater = await Updater.open(
         { profileDir: layout.dir, policiesDir: layout.policies, store, embedder, ...logs, policies, settings: () => current.settings },
