@@ -10,6 +10,7 @@ import type { ChatModel } from '../llm/chat-model.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
+import { storeHealth } from '../memory/health.js';
 import { MessageLog } from '../memory/message-log.js';
 import { operationView, withoutVector } from '../memory/records.js';
 import { MemoryStore } from '../memory/store.js';
@@ -231,6 +232,8 @@ export class Assistant {
 
       ...training,
       'training.start': (input, emit, signal) => this.track(() => training['training.start'](input, emit, signal)),
+
+      'store.health': () => storeHealth(this.layout.memory, store.maintenance.state),
 
       'settings.get': async () => settingsView(this.current.settings, this.layout.dir),
       'settings.update': (patch) => this.updateSettings(patch),

@@ -1,7 +1,10 @@
+import * as lancedb from '@lancedb/lancedb';
+import { existsSync } from 'node:fs';
+import { isLocalUri } from './database.js';
+import { MemoryError } from './errors.js';
 import type { OperationRecord } from './records.js';
 import { MemoryStore, type StoreOptions } from './store.js';
 import { rollBackTables, tableVersions, type RollBack, type TableVersions } from './table-versions.js';
-import * as lancedb from '@lancedb/lancedb';
 
 export interface RestoreRequest {
   /** Roll this table back to `to` (default `memories`); without `to`, every damaged table goes to its newest readable version. */
@@ -52,15 +55,21 @@ export async function restoreDatabase(options: Omit<StoreOptions, 'beforeChecks'
   }
 }
 
-/** Every table's versions and whether they read, without the writer lock and without opening the store (which a damaged table would refuse). */
-export async function listTableVersions(uri: string, storageOptions?: Record<string, string>): Promise<TableVersions[]> {
+/**
+ * Every table's versions and whether they read (the newest `check` of each),
+ * without the writer lock and without opening the store (which a damaged
+ * table would refuse).
+ */
+export async function listTableVersions(uri: string, check = 10, storageOptions?: Record<string, string>): Promise<TableVersions[]> {
+  const folder = uri.replace(/^file:\/\//, '');
+  if (isLocalUri(uri) && !existsSync(folder)) throw new MemoryError('DATABASE_MISSING', `no memory database at ${folder}: the folder does not exist`);
   const connection = await lancedb.connect(uri, storageOptions ? { storageOptions } : {});
   try {
     const result: TableVersions[] = [];
     for (const name of await connection.tableNames()) {
       const table = await connection.openTable(name);
       try {
-        result.push(await tableVersions(table));
+        result.push(await tableVersions(table, check));
       } finally {
         table.close();
       }

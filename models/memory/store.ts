@@ -169,10 +169,13 @@ export class MemoryStore {
     return this.memories.vectorSearch(vector, k, filter, options.exact);
   }
 
-  /** The journal of one memory, oldest first (the memory itself may be deleted). */
+  /** The journal of one memory, oldest first (the memory itself may be deleted). NOT_FOUND when neither the memory nor any entry exists. */
   async history(id: string): Promise<OperationRecord[]> {
     this.assertOpen();
-    return this.journal.history(parseInput(memoryId, id));
+    const ops = await this.journal.history(parseInput(memoryId, id));
+    // A memory loaded without the journal (a benchmark's bulk load) has no entries yet, and is still known.
+    if (!ops.length && !(await this.memories.get(id))) throw new MemoryError('NOT_FOUND', `no memory with id ${id}, and no operation on one`);
+    return ops;
   }
 
   async operation(opId: string): Promise<OperationRecord> {
