@@ -143,9 +143,9 @@ function selectSections(prefixes: string): PerfSection[] {
 function formatPerf(report: PerfReport): string {
   const lines = [`machine: ${report.machine.cpus} cores (${report.machine.cpu_model}), Node ${report.machine.node}, TF.js backend ${report.machine.tf_backend}`];
   if (report.retrieval) {
-    lines.push('', '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s |', '|---:|---|---:|---:|---:|---:|---:|');
+    lines.push('', '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s | store.open_ms |', '|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const r of Object.values(report.retrieval)) {
-      lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} |`);
+      lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} | ${r.open_ms} |`);
     }
   }
   if (report.embed) lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);
