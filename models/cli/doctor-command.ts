@@ -24,19 +24,22 @@ export function registerDoctorCommand(program: Command): void {
 }
 
 function describeHealth(h: StoreHealth): string {
-  const rows: Array<[string, string]> = [
-    ['memory database', h.uri],
-    ['health', h.status === 'ok' ? 'ok: every table reads' : h.status === 'missing' ? 'missing' : `DAMAGED: ${h.tables.filter((t) => !t.readable).map((t) => `${t.table} version ${t.version}`).join(', ')} cannot be read`],
-    ['tables', h.tables.map((t) => `${t.table} v${t.version} (${t.versions_kept} kept)`).join(', ') || '-'],
-    ['disk used', h.disk_bytes === null ? '(object store)' : `${(h.disk_bytes / 1e6).toFixed(1)} MB`],
-    ['last compaction', h.last_compaction ?? 'never'],
-    ['warnings', h.warnings.length ? '' : 'none'],
+  const row = (key: string, value: string) => `${key.padEnd(16)} ${value}`.trimEnd();
+  const damaged = h.tables.filter((t) => !t.readable).map((t) => `${t.table} version ${t.version}`);
+  const lines = [
+    row('memory database', h.uri),
+    row('health', h.status === 'ok' ? 'ok: every table reads' : h.status === 'missing' ? 'missing' : `DAMAGED: ${damaged.join(', ')} cannot be read`),
+    row('tables', h.tables.map((t) => `${t.table} v${t.version} (${t.versions_kept} kept)`).join(', ') || '-'),
+    ...h.tables.filter((t) => t.problem).map((t) => `  ${t.table}: its versions cannot be listed: ${t.problem}`),
+    row('disk used', h.disk_bytes === null ? '(object store)' : `${(h.disk_bytes / 1e6).toFixed(1)} MB`),
+    row('last compaction', h.last_compaction ?? 'never'),
+    row('warnings', h.warnings.length ? '' : 'none'),
+    ...h.warnings.map((w) => `  ${w.task}: failed ${w.failures}× since ${w.since}: ${w.message} (retried at the next write or open)`),
   ];
-  const lines = rows.map(([k, v]) => `${k.padEnd(16)} ${v}`.trimEnd());
-  for (const w of h.warnings) lines.push(`  ${w.task}: failed ${w.failures}× since ${w.since}: ${w.message} (retried at the next write or open)`);
-  if (h.last_restore) {
-    const r = h.last_restore;
-    lines.push(`${'last restore'.padEnd(16)} ${r.at}: ${r.tables.map((t) => `${t.table} ${t.from}→${t.to}`).join(', ')}; ${r.replayed} replayed, ${r.lost_journal_entries ?? '?'} journal entries lost`);
+  const r = h.last_restore;
+  if (r) {
+    const tables = r.tables.map((t) => `${t.table} ${t.from}→${t.to}`).join(', ');
+    lines.push(row('last restore', `${r.at}: ${tables}; ${r.replayed} replayed, ${r.lost_journal_entries ?? '?'} journal entries lost`));
   }
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { MemoryError } from './errors.js';
+import { MemoryError, reasonOf } from './errors.js';
 import { ProfileLock } from './profile-lock.js';
 import { TEXT_INDEX } from './memory-table.js';
 import { verifyTable } from './table-versions.js';
@@ -183,8 +183,7 @@ function checkEmbedder(meta: DatabaseMeta, embedder: { id: string; dimension: nu
 
 function corrupt(uri: string, table: string, error: unknown): MemoryError {
   if (error instanceof MemoryError) return error;
-  // LanceDB's first line, without the Rust source locations it appends.
-  const cause = (error instanceof Error ? error.message.split('\n')[0]! : String(error)).replace(/,?\s*\S+\.rs:\d+:\d+/g, '');
+  const cause = reasonOf(error);
   return new MemoryError(
     'DATABASE_CORRUPT',
     `the memory database at ${uri} cannot be read (table ${table}: ${cause}). Nothing was changed. ` +

@@ -11,6 +11,8 @@ export interface TableHealth {
   readable: boolean;
   /** Versions LanceDB keeps on disk (what `memr1 memory restore` can roll back to). */
   versions_kept: number;
+  /** Why the versions could not be listed (a damaged older manifest: it also stops compaction), else null. */
+  problem: string | null;
 }
 
 /** What `memr1 doctor` and the Settings screen show about a profile's memory database. */
@@ -38,7 +40,7 @@ export async function storeHealth(uri: string, maintenance?: MaintenanceState): 
   const record = maintenance ?? Maintenance.load(folder).state;
   const base = { uri, last_compaction: record.last_compaction, warnings: record.warnings, last_restore: record.restores.at(-1) ?? null };
   if (folder !== undefined && !existsSync(join(folder, 'meta.lance'))) return { ...base, status: 'missing', tables: [], disk_bytes: null };
-  const tables = (await listTableVersions(uri, 1)).map((t) => ({ table: t.table, version: t.current, readable: t.readable, versions_kept: t.kept }));
+  const tables = (await listTableVersions(uri, 1)).map((t) => ({ table: t.table, version: t.current, readable: t.readable, versions_kept: t.kept, problem: t.problem }));
   return { ...base, status: tables.every((t) => t.readable) ? 'ok' : 'damaged', tables, disk_bytes: folder === undefined ? null : folderBytes(folder) };
 }
 

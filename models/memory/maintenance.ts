@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { reasonOf } from './errors.js';
 
 /** Post-commit work that failed; it is retried later and shown by `memr1 doctor` and the Settings screen. */
 export interface MaintenanceWarning {
@@ -73,7 +74,7 @@ export class Maintenance {
     const warnings = this.current.warnings.filter((w) => w.task !== task);
     if (failure !== undefined) {
       const previous = this.current.warnings.find((w) => w.task === task);
-      const message = (failure instanceof Error ? failure.message : String(failure)).split('\n')[0]!.slice(0, 500);
+      const message = reasonOf(failure).slice(0, 500);
       warnings.push({ task, message, since: previous?.since ?? new Date().toISOString(), failures: (previous?.failures ?? 0) + 1 });
     }
     const compacted = compaction && failure === undefined;

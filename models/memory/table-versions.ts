@@ -1,5 +1,5 @@
 import type * as lancedb from '@lancedb/lancedb';
-import { MemoryError } from './errors.js';
+import { MemoryError, reasonOf } from './errors.js';
 import { TABLES } from './schema.js';
 
 /**
@@ -38,16 +38,21 @@ export interface TableVersions {
   kept: number;
   /** The newest versions, newest first, each checked. */
   recent: VersionView[];
+  /** Why the versions could not be listed (a damaged older manifest), else null; `kept` is then 0. */
+  problem: string | null;
 }
 
 /** Reads a table's versions, newest first, checking the newest `check` of them (a checkout and `verifyTable` each). */
 export async function tableVersions(table: lancedb.Table, check = 10): Promise<TableVersions> {
-  const versions = (await table.listVersions()).sort((a, b) => b.version - a.version);
+  let problem: string | null = null;
+  // Listing reads every kept manifest: one damaged older manifest must not hide the rest of the report.
+  const versions = (await table.listVersions().catch((error: unknown) => ((problem = reasonOf(error)), []))).sort((a, b) => b.version - a.version);
   const current = await table.version();
   const recent: VersionView[] = [];
   for (const v of versions.slice(0, check)) recent.push({ version: v.version, at: new Date(v.timestamp).toISOString(), readable: await readableAt(table, v.version) });
   await table.checkoutLatest();
-  return { table: table.name, current, readable: recent.find((v) => v.version === current)?.readable ?? (await readableAt(table, current)), kept: versions.length, recent };
+  const readable = recent.find((v) => v.version === current)?.readable ?? (await readableAt(table, current));
+  return { table: table.name, current, readable, kept: versions.length, recent, problem };
 }
 
 export interface RollBack {

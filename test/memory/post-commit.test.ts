@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { storeHealth } from '../../models/memory/health.js';
 import { MessageLog } from '../../models/memory/message-log.js';
 import { MemoryStore } from '../../models/memory/store.js';
 import { realEmbedder } from '../helpers/embedder.js';
@@ -38,6 +39,27 @@ describe('acknowledged means applied: post-commit work never fails a committed o
     expect(again.maintenance.state).toMatchObject({ warnings: [], last_compaction: expect.any(String) });
     expect(await again.count()).toBe(2);
     await again.close();
+  });
+
+  it('a damaged older manifest (the issue\'s reproduction): the add is applied once, compaction fails as a warning, doctor still reports', async () => {
+    const dir = tempDir();
+    let store = await MemoryStore.open({ uri: dir, embedder: await realEmbedder() });
+    for (const text of ['Caroline is a counsellor.', 'Melanie has two kids.', 'Jon opened a dance studio.']) await store.add({ text, subject: 'friends' });
+    await store.close();
+    const versions = join(dir, 'memories.lance', '_versions');
+    truncateSync(join(versions, readdirSync(versions).filter((f) => f.endsWith('.manifest')).sort()[2]!), 100);
+
+    store = await MemoryStore.open({ uri: dir, embedder: await realEmbedder() });
+    await expect(store.add({ text: 'Gina lost her job in June.', subject: 'friends' })).resolves.toMatchObject({ status: 'applied' });
+    await store.close();
+    expect(existsSync(join(dir, '.memr1.lock'))).toBe(false);
+    const health = await storeHealth(dir);
+    expect(health.warnings).toEqual([expect.objectContaining({ task: 'compaction', message: expect.stringContaining('corrupt file') })]);
+    expect(health.warnings[0]!.message).not.toMatch(/\.rs:\d+/);
+    expect(health.tables.find((t) => t.table === 'memories')).toMatchObject({ readable: true, problem: expect.stringContaining('.manifest') });
+    const reader = await MemoryStore.open({ uri: dir, readOnly: true });
+    expect(await reader.count()).toBe(4);
+    await reader.close();
   });
 
   it("a log table's failed compaction is a warning in the store's record, not an error of the append", async () => {
