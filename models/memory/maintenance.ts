@@ -5,7 +5,7 @@ import { reasonOf } from './errors.js';
 
 /** Post-commit work that failed; it is retried later and shown by `memr1 doctor` and the Settings screen. */
 export interface MaintenanceWarning {
-  /** `compaction`, `vector index`, `messages compaction`, … */
+  /** `compaction` (with the index builds), `messages compaction`, … */
   task: string;
   /** The latest failure's reason, first line. */
   message: string;

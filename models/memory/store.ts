@@ -101,8 +101,8 @@ export class MemoryStore {
       );
       if (store.readOnly) await store.memories.refreshVectorIndex(false);
       else {
-        // Building the index is maintenance: a failure leaves exact search, and is retried at the next compaction.
-        await store.maintenance.run('vector index', () => store.memories.refreshVectorIndex(true));
+        // Building the index is maintenance: a failure leaves exact search, and every compaction builds it again.
+        await store.maintenance.run('compaction', () => store.memories.refreshVectorIndex(true));
         await store.recover();
         if (store.maintenance.pending('compaction')) await store.compactQuietly(); // the retry of a failure left by an earlier run
       }
