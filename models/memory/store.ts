@@ -101,10 +101,18 @@ export class MemoryStore {
       );
       if (store.readOnly) await store.memories.refreshVectorIndex(false);
       else {
-        // Building the index is maintenance: a failure leaves exact search, and every compaction builds it again.
-        await store.maintenance.run('compaction', () => store.memories.refreshVectorIndex(true));
         await store.recover();
-        if (store.maintenance.pending('compaction')) await store.compactQuietly(); // the retry of a failure left by an earlier run
+        // Building the index is part of compaction, hence maintenance: a failure leaves exact search and a
+        // warning, and every compaction builds it again. A compaction that failed in an earlier run is retried here.
+        const retry = store.maintenance.pending('compaction');
+        await store.maintenance.run(
+          'compaction',
+          async () => {
+            await store.memories.refreshVectorIndex(true);
+            if (retry) await store.compact();
+          },
+          retry,
+        );
       }
       return store;
     } catch (error) {
