@@ -62,7 +62,7 @@ export type Settings = z.infer<typeof Settings>;
 /** The memory database's health (`store.health`, `memr1 doctor`; `StoreHealth` in models/memory/health.ts). */
 export const StoreHealthView = z.object({
   status: z.enum(['ok', 'damaged', 'missing']),
-  tables: z.array(z.object({ table: z.string(), version: z.number().int(), readable: z.boolean(), versions_kept: z.number().int(), problem: z.string().nullable() })),
+  tables: z.array(z.object({ table: z.string(), version: z.number().int().nullable(), readable: z.boolean(), versions_kept: z.number().int(), problem: z.string().nullable() })),
   disk_bytes: z.number().nullable(),
   last_compaction: z.string().nullable(),
   /** Post-commit work (compaction, index builds) that failed after an operation was saved; it is retried. */

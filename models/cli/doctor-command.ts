@@ -25,11 +25,11 @@ export function registerDoctorCommand(program: Command): void {
 
 function describeHealth(h: StoreHealth): string {
   const row = (key: string, value: string) => `${key.padEnd(16)} ${value}`.trimEnd();
-  const damaged = h.tables.filter((t) => !t.readable).map((t) => `${t.table} version ${t.version}`);
+  const damaged = h.tables.filter((t) => !t.readable).map((t) => `${t.table} version ${t.version ?? '(latest)'}`);
   const lines = [
     row('memory database', h.uri),
     row('health', h.status === 'ok' ? 'ok: every table reads' : h.status === 'missing' ? 'missing' : `DAMAGED: ${damaged.join(', ')} cannot be read`),
-    row('tables', h.tables.map((t) => `${t.table} v${t.version} (${t.versions_kept} kept)`).join(', ') || '-'),
+    row('tables', h.tables.map((t) => `${t.table} v${t.version ?? '?'} (${t.versions_kept} kept)`).join(', ') || '-'),
     ...h.tables.filter((t) => t.problem).map((t) => `  ${t.table}: its versions cannot be listed: ${t.problem}`),
     row('disk used', h.disk_bytes === null ? '(object store)' : `${(h.disk_bytes / 1e6).toFixed(1)} MB`),
     row('last compaction', h.last_compaction ?? 'never'),

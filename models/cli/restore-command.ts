@@ -29,7 +29,7 @@ export function registerRestoreCommand(memory: Command): void {
 }
 
 function describeVersions(t: TableVersions): string {
-  const head = `${t.table}: version ${t.current} ${t.readable ? 'reads' : 'DAMAGED'}, ${t.kept} versions kept`;
+  const head = `${t.table}: version ${t.current ?? '(latest: its manifest cannot be read)'} ${t.readable ? 'reads' : 'DAMAGED'}, ${t.kept} versions kept${t.problem ? ` (${t.problem})` : ''}`;
   return [head, ...t.recent.map((v) => `  ${String(v.version).padStart(6)}  ${v.at}  ${v.readable ? 'readable' : 'unreadable'}`)].join('\n');
 }
 

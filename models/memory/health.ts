@@ -6,8 +6,8 @@ import { listTableVersions } from './restore.js';
 
 export interface TableHealth {
   table: string;
-  /** The version in use, and whether it reads (manifest and data files). */
-  version: number;
+  /** The version in use (null when even its manifest cannot be read), and whether it reads (manifest and data files). */
+  version: number | null;
   readable: boolean;
   /** Versions LanceDB keeps on disk (what `memr1 memory restore` can roll back to). */
   versions_kept: number;

@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync } from 'node:fs';
 import { isLocalUri } from './database.js';
-import { MemoryError } from './errors.js';
+import { MemoryError, reasonOf } from './errors.js';
 import type { OperationRecord } from './records.js';
 import { MemoryStore, type StoreOptions } from './store.js';
 import { rollBackTables, tableVersions, type RollBack, type TableVersions } from './table-versions.js';
@@ -34,7 +34,9 @@ export interface RestoreReport {
  */
 export async function restoreDatabase(options: Omit<StoreOptions, 'beforeChecks' | 'readOnly' | 'create'>, request: RestoreRequest = {}): Promise<RestoreReport> {
   let rolledBack: RollBack[] = [];
-  const store = await MemoryStore.open({ ...options, create: false, beforeChecks: async (connection) => void (rolledBack = await rollBackTables(connection, request)) });
+  const folder = isLocalUri(options.uri) ? options.uri.replace(/^file:\/\//, '') : undefined;
+  const beforeChecks = async (connection: lancedb.Connection) => void (rolledBack = await rollBackTables(connection, folder, request));
+  const store = await MemoryStore.open({ ...options, create: false, beforeChecks });
   try {
     const journalBack = rolledBack.find((r) => r.table === 'operations');
     // A memory table newer than a rolled-back journal is the truth: replaying the older journal would undo its newer changes.
@@ -67,7 +69,14 @@ export async function listTableVersions(uri: string, check = 10, storageOptions?
   try {
     const result: TableVersions[] = [];
     for (const name of await connection.tableNames()) {
-      const table = await connection.openTable(name);
+      let table: lancedb.Table;
+      try {
+        table = await connection.openTable(name);
+      } catch (error) {
+        // Its newest manifest cannot be read: `restore` sets it aside to reach the older versions.
+        result.push({ table: name, current: null, readable: false, kept: 0, recent: [], problem: reasonOf(error) });
+        continue;
+      }
       try {
         result.push(await tableVersions(table, check));
       } finally {

@@ -1,5 +1,6 @@
 import type * as lancedb from '@lancedb/lancedb';
 import { MemoryError, reasonOf } from './errors.js';
+import { openSettingDamagedManifestsAside } from './manifest-quarantine.js';
 import { TABLES } from './schema.js';
 
 /**
@@ -31,8 +32,8 @@ export interface VersionView {
 
 export interface TableVersions {
   table: string;
-  /** The version in use. */
-  current: number;
+  /** The version in use; null when the table cannot be opened at all (its newest manifest is damaged). */
+  current: number | null;
   readable: boolean;
   /** How many versions LanceDB keeps (older ones are removed by cleanup). */
   kept: number;
@@ -98,7 +99,7 @@ export async function rollBack(table: lancedb.Table, to?: number): Promise<RollB
  * readable one; with `to`, rolls back `table` (default `memories`) to that
  * version whether or not it reads.
  */
-export async function rollBackTables(connection: lancedb.Connection, request: { table?: string; to?: number } = {}): Promise<RollBack[]> {
+export async function rollBackTables(connection: lancedb.Connection, folder: string | undefined, request: { table?: string; to?: number } = {}): Promise<RollBack[]> {
   const names = await connection.tableNames();
   if (request.table !== undefined && !names.includes(request.table)) {
     throw new MemoryError('NOT_FOUND', `no table ${request.table} in this database; its tables are ${names.join(', ')}`);
@@ -106,10 +107,12 @@ export async function rollBackTables(connection: lancedb.Connection, request: { 
   const chosen = request.to === undefined ? undefined : (request.table ?? TABLES.memories);
   const done: RollBack[] = [];
   for (const name of names) {
-    const table = await connection.openTable(name);
+    // A local table whose newest manifest is damaged opens only once that manifest is set aside.
+    const { table, setAside } = folder === undefined ? { table: await connection.openTable(name), setAside: [] } : await openSettingDamagedManifestsAside(connection, folder, name);
     try {
       const result = await rollBack(table, name === chosen ? request.to : undefined);
-      if (result) done.push(result);
+      if (result) done.push(setAside.length ? { ...result, from: setAside[0]! } : result);
+      else if (setAside.length) done.push({ table: name, from: setAside[0]!, to: await table.version(), rowsBefore: NaN, rowsAfter: await table.countRows() });
     } finally {
       table.close();
     }

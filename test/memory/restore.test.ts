@@ -71,6 +71,23 @@ describe('a damaged table is detected at open and rolled back through its versio
     await store.close();
   });
 
+  it('a truncated newest manifest (the table cannot even open) is set aside, not deleted, and restore reaches the version before it', async () => {
+    const { dir } = await seeded();
+    const versions = join(dir, 'memories.lance', '_versions');
+    const before = (await listTableVersions(dir)).find((t) => t.table === 'memories')!;
+    // LanceDB names manifests u64::MAX - version: the newest sorts first.
+    const newest = readdirSync(versions).filter((f) => f.endsWith('.manifest')).sort()[0]!;
+    truncateSync(join(versions, newest), 100);
+    await expect(MemoryStore.open({ uri: dir, readOnly: true })).rejects.toMatchObject({ code: 'DATABASE_CORRUPT' });
+    expect((await listTableVersions(dir)).find((t) => t.table === 'memories')).toMatchObject({ current: null, readable: false, problem: expect.any(String) });
+
+    const report = await restoreDatabase({ uri: dir });
+    expect(report.rolledBack).toEqual([expect.objectContaining({ table: 'memories', from: before.current })]);
+    expect(report.rolledBack[0]!.to).toBeLessThan(before.current!);
+    expect(await texts(dir)).toEqual([...TEXTS].sort());
+    expect(readdirSync(join(dir, '.memr1-quarantine', 'memories'))).toContain(newest);
+  });
+
   it('rolled back to an early version, the memory table gets every later operation back from the journal, journaled as restores', async () => {
     const { dir, ids, afterFirstAdd } = await seeded();
     const report = await restoreDatabase({ uri: dir }, { to: afterFirstAdd });
