@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
+import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerLearnCommands } from './cli/learn-commands.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerMemoryCommands(program);
+  registerDoctorCommand(program);
   registerAgentCommands(program);
   registerTrainCommands(program);
   registerLearnCommands(program);

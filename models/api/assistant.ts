@@ -10,6 +10,7 @@ import type { ChatModel } from '../llm/chat-model.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
+import { storeHealth } from '../memory/health.js';
 import { MessageLog } from '../memory/message-log.js';
 import { operationView, withoutVector } from '../memory/records.js';
 import { MemoryStore } from '../memory/store.js';
@@ -144,7 +145,7 @@ export class Assistant {
       if (!episodes) throw new Error(`the memory database at ${layout.memory} has no episodes table`); // a writable open creates it
       const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, options.chatModel);
       const policies = { answer: new PolicySlot(answer), manager: new PolicySlot(manager) };
-      const logs = { messages: new MessageLog(messages), feedback: new FeedbackLog(feedback), episodes: new EpisodeLog(episodes) };
+      const logs = { messages: new MessageLog(messages, store.maintenance), feedback: new FeedbackLog(feedback, store.maintenance), episodes: new EpisodeLog(episodes, store.maintenance) };
       const locomoData = options.locomoData ?? process.env.MEMR1_LOCOMO;
       const updater = await Updater.open(
         { profileDir: layout.dir, policiesDir: layout.policies, store, embedder, ...logs, policies, settings: () => current.settings },
@@ -231,6 +232,8 @@ export class Assistant {
 
       ...training,
       'training.start': (input, emit, signal) => this.track(() => training['training.start'](input, emit, signal)),
+
+      'store.health': () => storeHealth(this.layout.memory, store.maintenance.state),
 
       'settings.get': async () => settingsView(this.current.settings, this.layout.dir),
       'settings.update': (patch) => this.updateSettings(patch),

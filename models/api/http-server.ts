@@ -7,7 +7,7 @@ import { bodyLimit, isRouteName } from './routes.js';
 import type { ApiErrorBody } from './schemas.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
-import { HTTP_STATUS, hostAllowed, isJsonContentType, tokenMatches } from './web-guards.js';
+import { HTTP_STATUS, hostAllowed, hostRepeated, isJsonContentType, tokenMatches } from './web-guards.js';
 
 export interface WebServerOptions {
   /** What answers the routes: an `Assistant`, or anything with its `dispatch`. */
@@ -38,7 +38,7 @@ const refuse = (code: ApiErrorBody['code'], message: string): Reply => ({ status
 /**
  * Web mode (DESIGN §8): `POST /api/<route>` with a JSON body answers JSON,
  * or Server-Sent Events for a stream route; everything else is the built UI.
- * Each request is checked in order (Host, then method, token, content type,
+ * Each request is checked in order (one Host, an allowed one, then method, token, content type,
  * size, JSON), and each payload is validated by the route table.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -58,6 +58,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (hostRepeated(req)) return sendJson(res, refuse('BAD_INPUT', 'the request has more than one Host header'));
     if (!hostAllowed(req, host, port)) return sendJson(res, refuse('BAD_HOST', `this server answers to 127.0.0.1:${port} and localhost:${port} only`));
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname !== '/api' && !pathname.startsWith('/api/')) {

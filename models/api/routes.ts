@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
-import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
+import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
 const id = z.string().min(1).max(100);
@@ -103,6 +103,9 @@ export const ROUTES = {
   'training.rollback': unary(z.strictObject({ agent: z.enum(LEARNING_AGENTS) }), z.object({ agent: z.enum(LEARNING_AGENTS), version: z.string() })),
   /** Deletes the feedback and the episodes learned from (memories, messages and policy versions stay). */
   'training.delete_data': unary(noInput, z.object({ feedback: z.number().int(), episodes: z.number().int() })),
+
+  /** The memory database: tables readable, versions kept, disk used, last compaction, post-commit warnings (as `memr1 doctor`). */
+  'store.health': unary(noInput, StoreHealthView),
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(

@@ -59,6 +59,25 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** The memory database's health (`store.health`, `memr1 doctor`; `StoreHealth` in models/memory/health.ts). */
+export const StoreHealthView = z.object({
+  status: z.enum(['ok', 'damaged', 'missing']),
+  tables: z.array(z.object({ table: z.string(), version: z.number().int().nullable(), readable: z.boolean(), versions_kept: z.number().int(), problem: z.string().nullable() })),
+  disk_bytes: z.number().nullable(),
+  last_compaction: z.string().nullable(),
+  /** Post-commit work (compaction, index builds) that failed after an operation was saved; it is retried. */
+  warnings: z.array(z.object({ task: z.string(), message: z.string(), since: z.string(), failures: z.number().int() })),
+  last_restore: z
+    .object({
+      at: z.string(),
+      tables: z.array(z.object({ table: z.string(), from: z.number().int(), to: z.number().int() })),
+      replayed: z.number().int(),
+      lost_journal_entries: z.number().int().nullable(),
+    })
+    .nullable(),
+});
+export type StoreHealthView = z.infer<typeof StoreHealthView>;
+
 /**
  * Why a call failed. The first six come from the engine on any transport;
  * the rest from a transport, before a route runs: UNAUTHORIZED from both (web:

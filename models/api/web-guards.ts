@@ -26,6 +26,14 @@ export function hostAllowed(req: IncomingMessage, host: string, port: number): b
   return allowed.has((req.headers.host ?? '').toLowerCase());
 }
 
+/**
+ * Node keeps only the first of repeated `Host` headers, so a request with
+ * two is ambiguous (a proxy may route by the other one): refused as malformed.
+ */
+export function hostRepeated(req: IncomingMessage): boolean {
+  return (req.headersDistinct.host?.length ?? 0) > 1;
+}
+
 /** `Authorization: Bearer <token>`, compared in constant time. */
 export function tokenMatches(req: IncomingMessage, token: string): boolean {
   const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];

@@ -22,6 +22,8 @@ export interface RetrievalFigures {
   /** Share of the exact top-k that the indexed search returned (1 for an exact scan). */
   recall_vs_exact: number;
   load_s: number;
+  /** `store.open_ms`: median time to open the store at this size (every table's current version verified: manifests and data files). */
+  open_ms: number;
 }
 
 /** Each section is measured unless `only` leaves it out. */
@@ -55,6 +57,8 @@ export interface PerfOptions {
 
 const DIMENSION = 512;
 const LOAD_BATCH = 10_000;
+/** Opens timed per size (the median is reported). */
+const OPEN_RUNS = 5;
 
 /**
  * Measures top-k retrieval latency through `MemoryStore.search` on real LanceDB
@@ -87,12 +91,20 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
 async function measureRetrieval(size: number, options: PerfOptions): Promise<RetrievalFigures> {
   const dir = mkdtempSync(join(tmpdir(), `memr1-bench-${size}-`));
   const vectors = new TopicVectors(DIMENSION, Math.max(50, Math.round(size / 50)), size);
-  const store = await MemoryStore.open({ uri: dir, embedder: new SyntheticEmbedder(vectors) });
+  const embedder = new SyntheticEmbedder(vectors);
+  let store = await MemoryStore.open({ uri: dir, embedder });
   try {
     const started = performance.now();
     const content = { text: (i: number) => `synthetic memory ${i}`, subject: (i: number) => (i % 2 ? 'speaker_a' : 'speaker_b') };
     await bulkLoadMemories(store, size, vectors, content, LOAD_BATCH, (loaded) => options.onProgress?.(`load ${size.toLocaleString('en')}`, loaded, size));
     const loadSeconds = (performance.now() - started) / 1000;
+    const openTimes: number[] = [];
+    for (let run = 0; run < OPEN_RUNS; run++) {
+      await store.close();
+      const t0 = performance.now();
+      store = await MemoryStore.open({ uri: dir, embedder });
+      openTimes.push(performance.now() - t0);
+    }
     const indexed = (await store.tables.memories.listIndices()).some((index) => index.columns.includes('vector'));
 
     const queries = Array.from({ length: options.queries }, () => vectors.next());
@@ -116,6 +128,7 @@ async function measureRetrieval(size: number, options: PerfOptions): Promise<Ret
       search: indexed ? 'ivf_flat' : 'exact',
       recall_vs_exact: round(found / (options.k * queries.length), 4),
       load_s: round(loadSeconds, 1),
+      open_ms: round(quantile(openTimes, 0.5)),
     };
   } finally {
     await store.close();

@@ -14,8 +14,9 @@ import { PAPER_BACKBONES, type PaperBackbone } from '../eval/qa/paper-results.js
 import { runQaTrack } from '../eval/qa/run-qa-track.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { defaultModelsDir, defaultProfileDir } from './paths.js';
-import { bankBudgetOption, embedCacheOption, locomoEmbedder, positiveInteger } from './locomo-options.js';
+import { bankBudgetOption, embedCacheOption, locomoEmbedder } from './locomo-options.js';
 import { createProgress } from './progress.js';
+import { numberIn, numberListIn } from './numbers.js';
 
 /** `memr1 bench …`: benchmarks that print what they measured. */
 export function registerBenchCommands(program: Command): void {
@@ -27,16 +28,15 @@ export function registerBenchCommands(program: Command): void {
     .description('retrieval latency at 1k/10k/100k memories, embedding throughput, GRPO update and manager decision times, chat overhead, web-mode cold start, main-loop lag during a learning run')
     .option('--json <file>', 'also write the figures as JSON')
     .option('--only <prefixes>', `measure only the figures starting with these (comma-separated; sections: ${PERF_SECTIONS.join(', ')})`)
-    .option('--sizes <list>', 'comma-separated memory counts', '1000,10000,100000')
-    .option('--queries <n>', 'queries per size', (v) => Number.parseInt(v, 10), 200)
-    .option('--sentences <n>', 'sentences to embed', (v) => Number.parseInt(v, 10), 1000)
-    .option('--chat-memories <n>', 'memories in the store for the chat overhead', (v) => Number.parseInt(v, 10), 10_000)
-    .option('--chat-turns <n>', 'chat turns timed', (v) => Number.parseInt(v, 10), 100)
-    .option('--start-runs <n>', 'cold starts of memr1 serve timed', (v) => Number.parseInt(v, 10), 5)
-    .action(async (opts: { json?: string; only?: string; sizes: string; queries: number; sentences: number; chatMemories: number; chatTurns: number; startRuns: number }) => {
+    .option('--sizes <list>', 'comma-separated memory counts', numberListIn('--sizes', { min: 1, max: 10_000_000, integer: true }), [1000, 10_000, 100_000])
+    .option('--queries <n>', 'queries per size', numberIn('--queries', { min: 1, max: 1_000_000, integer: true }), 200)
+    .option('--sentences <n>', 'sentences to embed', numberIn('--sentences', { min: 1, max: 1_000_000, integer: true }), 1000)
+    .option('--chat-memories <n>', 'memories in the store for the chat overhead', numberIn('--chat-memories', { min: 0, max: 10_000_000, integer: true }), 10_000)
+    .option('--chat-turns <n>', 'chat turns timed', numberIn('--chat-turns', { min: 1, max: 1_000_000, integer: true }), 100)
+    .option('--start-runs <n>', 'cold starts of memr1 serve timed', numberIn('--start-runs', { min: 1, max: 1000, integer: true }), 5)
+    .action(async (opts: { json?: string; only?: string; sizes: number[]; queries: number; sentences: number; chatMemories: number; chatTurns: number; startRuns: number }) => {
       const progress = createProgress();
-      const sizes = opts.sizes.split(',').map((s) => Number.parseInt(s, 10));
-      if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes must be positive integers, got "${opts.sizes}"`);
+      const sizes = opts.sizes;
       const only = opts.only === undefined ? undefined : selectSections(opts.only);
       let report: PerfReport;
       try {
@@ -60,7 +60,7 @@ function registerLocomoBench(bench: Command): void {
     .requiredOption('--data <file>', 'path to locomo10.json (read in place, never copied)')
     .addOption(new Option('--track <track>', 'evidence: kept sources vs gold evidence ids (no LLM); qa: answers scored F1 / BLEU-1 / J (needs --llm)').choices(['evidence', 'qa']).default('evidence'))
     .option('--methods <list>', `comma-separated; evidence track: ${EVIDENCE_METHODS.join(', ')} (default rag,heuristic,add-all,topk,supervised); QA track: ${QA_METHODS.join(', ')} (default rag,heuristic,heuristic-60)`)
-    .option('--budget <k>', 'evidence track: every method keeps exactly its K best candidates (by its own scores)', positiveInteger('--budget'))
+    .option('--budget <k>', 'evidence track: every method keeps exactly its K best candidates (by its own scores)', numberIn('--budget', { min: 1, max: 60, integer: true }))
     .addOption(bankBudgetOption())
     .option('--llm <spec>', 'QA track: the chat model (onnx:<folder-or-hub-id> | openai:<base-url>#<model>)')
     .option('--judge <spec>', 'QA track: the judge model for J (same forms as --llm)')
@@ -143,9 +143,9 @@ function selectSections(prefixes: string): PerfSection[] {
 function formatPerf(report: PerfReport): string {
   const lines = [`machine: ${report.machine.cpus} cores (${report.machine.cpu_model}), Node ${report.machine.node}, TF.js backend ${report.machine.tf_backend}`];
   if (report.retrieval) {
-    lines.push('', '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s |', '|---:|---|---:|---:|---:|---:|---:|');
+    lines.push('', '| memories | search | top-k | p50 ms | p95 ms | recall vs exact | load s | store.open_ms |', '|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const r of Object.values(report.retrieval)) {
-      lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} |`);
+      lines.push(`| ${r.memories.toLocaleString('en')} | ${r.search} | ${r.k} | ${r.p50_ms} | ${r.p95_ms} | ${r.recall_vs_exact} | ${r.load_s} | ${r.open_ms} |`);
     }
   }
   if (report.embed) lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);

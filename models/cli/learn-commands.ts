@@ -5,13 +5,9 @@ import type { RouteInput, RouteOutput, UnaryRouteName } from '../api/routes.js';
 import { printJson } from './output.js';
 import { defaultProfileDir } from './paths.js';
 import { createProgress } from './progress.js';
+import { numberIn } from './numbers.js';
 
 const profileOption = () => new Option('--profile <dir>', 'profile folder').default(defaultProfileDir(), '~/.memr1/profiles/default');
-const wholeNumber = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got "${value}"`);
-  return n;
-};
 
 /**
  * `memr1 learn …`: the background updater without the UI (the same routes the
@@ -40,9 +36,10 @@ export function registerLearnCommands(program: Command): void {
     .addOption(profileOption())
     .addOption(new Option('--enabled <on-or-off>', 'learning on or off').choices(['on', 'off']))
     .addOption(new Option('--algo <algo>', 'RL algorithm').choices(['grpo', 'ppo']))
-    .option('--schedule <minutes>', 'minutes between scheduled runs while the app runs (0: only on demand)', wholeNumber)
-    .option('--min-feedback <n>', 'new feedback signals a scheduled run waits for', wholeNumber)
-    .option('--keep <n>', 'policy versions kept per agent', wholeNumber)
+    // The ranges of the learning settings (LearningSettings in models/api/learning-schemas.ts).
+    .option('--schedule <minutes>', 'minutes between scheduled runs while the app runs (0: only on demand)', numberIn('--schedule', { min: 0, max: 10_080, integer: true }))
+    .option('--min-feedback <n>', 'new feedback signals a scheduled run waits for', numberIn('--min-feedback', { min: 1, max: 10_000, integer: true }))
+    .option('--keep <n>', 'policy versions kept per agent', numberIn('--keep', { min: 2, max: 50, integer: true }))
     .option('--json', 'print JSON')
     .action((opts: { profile: string; enabled?: 'on' | 'off'; algo?: 'grpo' | 'ppo'; schedule?: number; minFeedback?: number; keep?: number; json?: boolean }) =>
       withAssistant(opts.profile, async (assistant) => {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { join } from 'node:path';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
 import { createEmbedder } from '../embed/create-embedder.js';
@@ -6,6 +6,7 @@ import { EmbeddingFileCache } from '../embed/embedding-file-cache.js';
 import { defaultEmbedWorkers } from '../embed/use-lite-pool.js';
 import { DEFAULT_BANK_BUDGET } from '../eval/bank/build-sim-bank.js';
 import { defaultProfileDir } from './paths.js';
+import { numberIn } from './numbers.js';
 
 /** `--embed-cache <dir>`: where LoCoMo runs keep their texts' vectors between runs. */
 export function embedCacheOption(): Option {
@@ -20,19 +21,6 @@ export async function locomoEmbedder(spec: string, cacheDir: string): Promise<Ca
 /** `--bank-budget <share>`: the managed banks hold at most this share of a conversation's observations. */
 export function bankBudgetOption(): Option {
   return new Option('--bank-budget <share>', 'LoCoMo: the managed banks hold at most this share of the observations, so merging and forgetting matter (0 < share <= 1)')
-    .argParser((value) => {
-      const share = Number(value);
-      if (!Number.isFinite(share) || share <= 0 || share > 1) throw new InvalidArgumentError(`--bank-budget must be a share of the observations in (0, 1], got "${value}"`);
-      return share;
-    })
+    .argParser(numberIn('--bank-budget', { min: 0, max: 1, minExclusive: true, integer: false }))
     .default(DEFAULT_BANK_BUDGET);
-}
-
-/** A whole number above 0, or a clear refusal naming the flag. */
-export function positiveInteger(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a whole number above 0, got "${value}"`);
-    return n;
-  };
 }

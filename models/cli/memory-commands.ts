@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { describeMemory, describeOperation, printJson, searchView } from './output.js';
 import { defaultDatabasePath } from './paths.js';
 import { createProgress } from './progress.js';
+import { registerRestoreCommand } from './restore-command.js';
+import { numberIn } from './numbers.js';
 
 interface GlobalOptions {
   db: string;
@@ -22,7 +24,7 @@ type Access = 'create' | 'write' | 'read';
 export function registerMemoryCommands(program: Command): void {
   const memory = program
     .command('memory')
-    .description('add, search, list, edit, delete, undo, export and import memories')
+    .description('add, search, list, edit, delete, undo, export, import and restore memories')
     .addOption(new Option('--db <dir>', 'memory database folder or LanceDB URI').default(defaultDatabasePath(), '~/.memr1/profiles/default/memory'))
     .option('--embed <spec>', 'embedder: use-lite | transformers:<folder> | openai:<base-url>#<model>', DEFAULT_EMBEDDER)
     .option('--json', 'print JSON');
@@ -42,6 +44,10 @@ export function registerMemoryCommands(program: Command): void {
       } finally {
         await store.close();
         await embedder?.dispose();
+      }
+      // Done and saved; maintenance that failed after it is only worth a warning (the exit code stays 0).
+      for (const w of access === 'read' ? [] : store.maintenance.state.warnings) {
+        console.error(`memr1: warning: ${w.task} failed (${w.message}); it is retried at the next write or open, and \`memr1 doctor\` reports it`);
       }
     };
 
@@ -97,7 +103,7 @@ export function registerMemoryCommands(program: Command): void {
     .command('search')
     .description('search memories by meaning (vector), words (text) or both (hybrid)')
     .requiredOption('--query <text>', 'what to look for')
-    .option('--k <n>', 'how many results', (v) => Number.parseInt(v, 10), 10)
+    .option('--k <n>', 'how many results', numberIn('--k', { min: 1, max: 1000, integer: true }), 10)
     .option('--subject <subject>', 'only memories about this subject')
     .option('--from <iso>', 'only memories from this time on')
     .option('--to <iso>', 'only memories up to this time')
@@ -113,8 +119,8 @@ export function registerMemoryCommands(program: Command): void {
   memory
     .command('list')
     .description('list memories, most recently changed first')
-    .option('--offset <n>', 'skip this many', (v) => Number.parseInt(v, 10), 0)
-    .option('--limit <n>', 'show this many', (v) => Number.parseInt(v, 10), 50)
+    .option('--offset <n>', 'skip this many', numberIn('--offset', { min: 0, max: 1_000_000_000, integer: true }), 0)
+    .option('--limit <n>', 'show this many', numberIn('--limit', { min: 1, max: 1000, integer: true }), 50)
     .option('--subject <subject>')
     .action(
       run<{ offset: number; limit: number; subject?: string }>('read', false, async (store, o, g) => {
@@ -159,6 +165,8 @@ export function registerMemoryCommands(program: Command): void {
         else console.log(`wrote ${count} memories to ${o.out}`);
       }),
     );
+
+  registerRestoreCommand(memory);
 
   memory
     .command('import')

@@ -2,19 +2,19 @@ import { type Command, Option } from 'commander';
 import { Assistant } from '../api/assistant.js';
 import { startWebServer } from '../api/http-server.js';
 import { defaultProfileDir } from './paths.js';
+import { numberIn } from './numbers.js';
 
 /** `memr1 serve`: web mode, the app in a browser tab on this machine. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve the app on 127.0.0.1 (web mode); open the printed address, which carries the access token')
-    .option('--port <n>', 'port to listen on (0: any free port)', (v) => Number.parseInt(v, 10), 0)
+    .option('--port <n>', 'port to listen on (0: any free port)', numberIn('--port', { min: 0, max: 65_535, integer: true }), 0)
     .option('--host <address>', 'address to listen on (keep it local: the API has no other defence than its token)', '127.0.0.1')
     .addOption(new Option('--profile <dir>', 'profile folder').default(defaultProfileDir(), '~/.memr1/profiles/default'))
     .option('--static <dir>', 'the built UI to serve (default: renderer/dist in the package)')
     .option('--locomo-data <file>', "learning: also gate new policy versions on LoCoMo's validation conversation (locomo10.json; default $MEMR1_LOCOMO)")
     .action(async (opts: { port: number; host: string; profile: string; static?: string; locomoData?: string }) => {
-      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65_535) throw new Error(`--port must be 0-65535, got ${opts.port}`);
       const assistant = await Assistant.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
       for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
       const server = await startWebServer({ assistant, port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {

@@ -12,8 +12,9 @@ import { splitLocomo } from '../eval/locomo/split.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { printJson } from './output.js';
 import { defaultModelsDir, defaultPoliciesDir, defaultProfileDir } from './paths.js';
-import { bankBudgetOption, embedCacheOption, locomoEmbedder, positiveInteger } from './locomo-options.js';
+import { bankBudgetOption, embedCacheOption, locomoEmbedder } from './locomo-options.js';
 import { createProgress } from './progress.js';
+import { numberIn } from './numbers.js';
 
 const policiesOption = () => new Option('--policies <dir>', 'trained policies folder').default(defaultPoliciesDir(), '~/.memr1/profiles/default/policies');
 const agentOption = () => new Option('--agent <agent>', 'which agent').choices(['manager', 'answer']).makeOptionMandatory();
@@ -32,9 +33,9 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--track <track>', 'LoCoMo reward: evidence F1 of the kept memories (no LLM) or the LLM answer\'s exact match (needs --llm)').choices(['evidence', 'qa']).default('evidence'))
     .option('--llm <spec>', 'QA track: the frozen answering model (onnx:<folder-or-hub-id> | openai:<base-url>#<model>)')
     .option('--checkpoints <dir>', 'LoCoMo: where trained policies go, as <dir>/<algo>/<agent> (what `memr1 bench locomo` loads)', join(defaultProfileDir(), 'locomo-checkpoints'))
-    .option('--steps <n>', 'training steps (default: the recipe for the agent and algorithm)', positiveInteger('--steps'))
+    .option('--steps <n>', 'training steps (default: the recipe for the agent and algorithm)', numberIn('--steps', { min: 1, max: 1_000_000, integer: true }))
     .addOption(bankBudgetOption())
-    .option('--seed <n>', 'seed (tasks, initialisation, sampling)', (v) => Number.parseInt(v, 10), 7)
+    .option('--seed <n>', 'seed (tasks, initialisation, sampling)', numberIn('--seed', { min: 0, max: 2 ** 32 - 1, integer: true }), 7)
     .option('--out <dir>', "synthetic task: checkpoints folder (default: the profile's policies/<agent>)")
     .addOption(policiesOption())
     .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)

@@ -1,8 +1,9 @@
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { MemoryError } from './errors.js';
+import { MemoryError, reasonOf } from './errors.js';
 import { ProfileLock } from './profile-lock.js';
 import { TEXT_INDEX } from './memory-table.js';
+import { verifyTable } from './table-versions.js';
 import { TABLES, episodesSchema, feedbackSchema, memoriesSchema, messagesSchema, metaSchema, operationsSchema } from './schema.js';
 
 /** What a database records about itself in its `meta` table. */
@@ -19,6 +20,8 @@ export interface OpenedDatabase {
   tables: Record<(typeof DATA_TABLES)[number], lancedb.Table> & { episodes: lancedb.Table | null };
   meta: DatabaseMeta;
   lock: ProfileLock | undefined;
+  /** The database's folder when it is local, else undefined (an object store). */
+  folder: string | undefined;
 }
 
 export interface OpenDatabaseOptions {
@@ -32,6 +35,11 @@ export interface OpenDatabaseOptions {
   readOnly?: boolean;
   /** Passed to LanceDB for object stores (credentials, region, endpoint). */
   storageOptions?: Record<string, string>;
+  /**
+   * Runs with the lock held, before any table is read or checked: the place
+   * to roll damaged tables back (`MemoryStore.restore`).
+   */
+  beforeChecks?: (connection: lancedb.Connection) => Promise<void>;
 }
 
 const SCHEMA_VERSION = '1';
@@ -53,9 +61,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   const local = isLocalUri(uri);
   const path = uri.replace(/^file:\/\//, '');
   if (local) checkLocalFolder(path, create && !readOnly);
-  const lock = local && !readOnly ? ProfileLock.acquire(path) : undefined;
+  const lock = local && !readOnly ? await ProfileLock.acquire(path) : undefined;
   try {
     const connection = await lancedb.connect(uri, options.storageOptions ? { storageOptions: options.storageOptions } : {});
+    await options.beforeChecks?.(connection);
     const names = new Set(await connection.tableNames());
     if (!names.has(TABLES.meta)) {
       if (!create || readOnly) throw new MemoryError('DATABASE_MISSING', `no memory database at ${uri}; create one first (e.g. \`memr1 memory add --db ${uri} …\`)`);
@@ -72,7 +81,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
     // Only once every check passed: a refused open changes nothing.
     if (!readOnly) for (const [name, schema] of ADDED_TABLES) if (!present.has(name)) await connection.createEmptyTable(name, schema, { existOk: true });
     const tables = await openTables(connection, uri, !readOnly || present.has(TABLES.episodes));
-    return { connection, tables, meta, lock };
+    return { connection, tables, meta, lock, folder: local ? path : undefined };
   } catch (error) {
     lock?.release();
     throw error;
@@ -140,7 +149,7 @@ async function openTables(connection: lancedb.Connection, uri: string, hasEpisod
   const open = async (name: string) => {
     try {
       const table = await connection.openTable(name);
-      await table.countRows(); // reads the manifest and the fragment list
+      await verifyTable(table);
       return table;
     } catch (error) {
       throw corrupt(uri, name, error);
@@ -174,10 +183,12 @@ function checkEmbedder(meta: DatabaseMeta, embedder: { id: string; dimension: nu
 
 function corrupt(uri: string, table: string, error: unknown): MemoryError {
   if (error instanceof MemoryError) return error;
-  const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const cause = reasonOf(error);
   return new MemoryError(
     'DATABASE_CORRUPT',
-    `the memory database at ${uri} cannot be read (table ${table}: ${cause}). Nothing was changed; restore the folder from a backup or an export`,
+    `the memory database at ${uri} cannot be read (table ${table}: ${cause}). Nothing was changed. ` +
+      `\`memr1 memory restore --db ${uri} --list\` shows the readable versions, and \`memr1 memory restore --db ${uri}\` rolls back to the newest readable one ` +
+      `(journaled operations are replayed); or restore the folder from a backup`,
     { cause: error },
   );
 }

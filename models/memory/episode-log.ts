@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { Appender } from './appender.js';
+import type { Maintenance } from './maintenance.js';
 import { purgeTable } from './purge-table.js';
 import { parseInput, sqlString } from './validate.js';
 
@@ -59,8 +60,12 @@ export type EpisodeRecord = z.output<typeof EpisodeInput> & { id: string; at: st
 export class EpisodeLog {
   private readonly appender: Appender;
 
-  constructor(private readonly table: lancedb.Table) {
-    this.appender = new Appender(table);
+  /** `maintenance`: where a failed compaction is reported (the store's `maintenance`). */
+  constructor(
+    private readonly table: lancedb.Table,
+    maintenance?: Maintenance,
+  ) {
+    this.appender = new Appender(table, maintenance);
   }
 
   async record(input: EpisodeInput): Promise<EpisodeRecord> {

@@ -25,6 +25,11 @@ export class MemoryError extends Error {
   }
 }
 
+/** An error's first line, without the Rust source locations LanceDB appends to its messages. */
+export function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/,?\s*\S+\.rs:\d+:\d+/g, '');
+}
+
 export function isMemoryError(error: unknown, code?: MemoryErrorCode): error is MemoryError {
   return error instanceof MemoryError && (code === undefined || error.code === code);
 }

@@ -2,6 +2,7 @@ import type * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Appender } from './appender.js';
+import type { Maintenance } from './maintenance.js';
 import { purgeTable } from './purge-table.js';
 import { parseInput, sqlString } from './validate.js';
 
@@ -24,8 +25,12 @@ export type FeedbackRecord = z.output<typeof FeedbackInput> & { id: string; at: 
 export class FeedbackLog {
   private readonly appender: Appender;
 
-  constructor(private readonly table: lancedb.Table) {
-    this.appender = new Appender(table);
+  /** `maintenance`: where a failed compaction is reported (the store's `maintenance`). */
+  constructor(
+    private readonly table: lancedb.Table,
+    maintenance?: Maintenance,
+  ) {
+    this.appender = new Appender(table, maintenance);
   }
 
   async record(input: FeedbackInput): Promise<FeedbackRecord> {

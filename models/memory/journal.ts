@@ -67,6 +67,17 @@ export class Journal {
     return rows.map((row) => toOperation(row as Row));
   }
 
+  /**
+   * Per memory, its newest operation that took effect (NOOPs record no
+   * change): its `after` is what the memory table must hold. Reads the whole
+   * journal; for restores only.
+   */
+  async lastEffects(): Promise<Map<string, OperationRecord>> {
+    const latest = new Map<string, OperationRecord>();
+    for (const op of await this.select(`kind != 'NOOP' AND status != 'pending' AND memory_id IS NOT NULL`)) latest.set(op.memory_id!, op);
+    return latest;
+  }
+
   private async select(where: string): Promise<OperationRecord[]> {
     const rows = await this.table.query().where(where).orderBy({ columnName: 'seq', ascending: true }).toArray();
     return rows.map((row) => toOperation(row as Row));

@@ -2,6 +2,7 @@ import type * as lancedb from '@lancedb/lancedb';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Appender } from './appender.js';
+import type { Maintenance } from './maintenance.js';
 import { parseInput, sqlString } from './validate.js';
 
 export const MessageInput = z.object({
@@ -17,8 +18,12 @@ export type MessageRecord = z.output<typeof MessageInput> & { id: string; at: st
 export class MessageLog {
   private readonly appender: Appender;
 
-  constructor(private readonly table: lancedb.Table) {
-    this.appender = new Appender(table);
+  /** `maintenance`: where a failed compaction is reported (the store's `maintenance`). */
+  constructor(
+    private readonly table: lancedb.Table,
+    maintenance?: Maintenance,
+  ) {
+    this.appender = new Appender(table, maintenance);
   }
 
   async append(input: MessageInput): Promise<MessageRecord> {

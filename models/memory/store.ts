@@ -3,6 +3,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { openDatabase, type DatabaseMeta, type OpenDatabaseOptions, type OpenedDatabase } from './database.js';
 import { MemoryError } from './errors.js';
 import { Journal, type OperationFilter } from './journal.js';
+import { Maintenance } from './maintenance.js';
 import { MemoryTable, type MemoryFilter, type ScoredMemory } from './memory-table.js';
 import type { Fact, MemoryRecord, OperationRecord, OpStatus } from './records.js';
 import { SerialQueue } from '../util/serial-queue.js';
@@ -47,6 +48,8 @@ type PlannedOp = Pick<OperationRecord, 'kind' | 'memory_id' | 'before' | 'after'
 
 /** Compact the tables after this many commits: LanceDB writes a fragment per commit. */
 const COMPACT_EVERY = 200;
+/** After a failed compaction, commits before it is tried again (a failing one should not slow every write). */
+const RETRY_COMPACTION_AFTER = 30;
 const FINAL_STATUSES = new Set(['applied', 'accepted', 'edited']);
 
 export type ReviewStatus = Extract<OpStatus, 'accepted' | 'rejected' | 'edited'>;
@@ -68,10 +71,14 @@ const REVIEWABLE: Record<ReviewStatus, readonly OpStatus[]> = {
 export class MemoryStore {
   private readonly writes = new SerialQueue();
   private commitsSinceCompaction = 0;
+  /** Commits to wait before the next compaction attempt after one failed. */
+  private compactionBackoff = 0;
   private closed = false;
 
   private constructor(
     private readonly db: OpenedDatabase,
+    /** Post-commit work that failed and waits for its retry (`memr1 doctor`, the Settings screen). */
+    readonly maintenance: Maintenance,
     private readonly memories: MemoryTable,
     private readonly journal: Journal,
     private readonly embedder: Embedder | undefined,
@@ -85,14 +92,28 @@ export class MemoryStore {
     try {
       const store = new MemoryStore(
         db,
+        Maintenance.load(db.folder),
         new MemoryTable(db.tables.memories, vectorIndexMinRows),
         await Journal.open(db.tables.operations),
         embedder,
         options.uri,
         options.readOnly ?? false,
       );
-      await store.memories.refreshVectorIndex(!store.readOnly);
-      if (!store.readOnly) await store.recover();
+      if (store.readOnly) await store.memories.refreshVectorIndex(false);
+      else {
+        await store.recover();
+        // Building the index is part of compaction, hence maintenance: a failure leaves exact search and a
+        // warning, and every compaction builds it again. A compaction that failed in an earlier run is retried here.
+        const retry = store.maintenance.pending('compaction');
+        await store.maintenance.run(
+          'compaction',
+          async () => {
+            await store.memories.refreshVectorIndex(true);
+            if (retry) await store.compact();
+          },
+          retry,
+        );
+      }
       return store;
     } catch (error) {
       db.lock?.release();
@@ -156,10 +177,13 @@ export class MemoryStore {
     return this.memories.vectorSearch(vector, k, filter, options.exact);
   }
 
-  /** The journal of one memory, oldest first (the memory itself may be deleted). */
+  /** The journal of one memory, oldest first (the memory itself may be deleted). NOT_FOUND when neither the memory nor any entry exists. */
   async history(id: string): Promise<OperationRecord[]> {
     this.assertOpen();
-    return this.journal.history(parseInput(memoryId, id));
+    const ops = await this.journal.history(parseInput(memoryId, id));
+    // A memory loaded without the journal (a benchmark's bulk load) has no entries yet, and is still known.
+    if (!ops.length && !(await this.memories.get(id))) throw new MemoryError('NOT_FOUND', `no memory with id ${id}, and no operation on one`);
+    return ops;
   }
 
   async operation(opId: string): Promise<OperationRecord> {
@@ -309,16 +333,22 @@ export class MemoryStore {
     });
   }
 
-  /** Flushes pending compaction and releases the profile lock. */
+  /** Flushes pending compaction (a failure stays a warning) and releases the profile lock, always. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.writes.run(async () => {
-      if (!this.readOnly && this.commitsSinceCompaction > 0) await this.compact();
-    });
-    this.closed = true;
-    for (const table of Object.values(this.db.tables)) table?.close();
-    this.db.connection.close();
-    this.db.lock?.release();
+    try {
+      await this.writes.run(async () => {
+        if (!this.readOnly && this.commitsSinceCompaction > 0) await this.compactQuietly();
+      });
+    } finally {
+      this.closed = true;
+      try {
+        for (const table of Object.values(this.db.tables)) table?.close();
+        this.db.connection.close();
+      } finally {
+        this.db.lock?.release();
+      }
+    }
   }
 
   // ---- the write path ----------------------------------------------------
@@ -350,8 +380,10 @@ export class MemoryStore {
     );
     await this.apply(pending);
     await this.finish(pending);
+    // Committed: from here on nothing may fail the operation (a caller told "failed" would retry and duplicate it).
     this.commitsSinceCompaction += 3;
-    if (this.commitsSinceCompaction >= COMPACT_EVERY || (await this.memories.textIndexIsStale())) await this.compact();
+    if (this.compactionBackoff > 0) this.compactionBackoff -= 1;
+    else await this.compactQuietly(true);
     return pending.map((op) => ({ ...op, status: 'applied' }));
   }
 
@@ -393,6 +425,25 @@ export class MemoryStore {
     await this.finish(pending);
   }
 
+  /**
+   * Brings the memory table up to the journal after a restore rolled it back:
+   * each memory whose state differs from its newest journaled operation's
+   * result is set to that result, as one new journaled operation per memory
+   * (origin `restore`, so it shows in the history and can be undone).
+   */
+  async replayJournal(): Promise<OperationRecord[]> {
+    this.assertWritable();
+    return this.writes.run(async () => {
+      const planned: PlannedOp[] = [];
+      for (const [id, op] of await this.journal.lastEffects()) {
+        const current = (await this.memories.get(id)) ?? null;
+        if (sameVersion(current, op.after)) continue;
+        planned.push({ kind: !op.after ? 'DELETE' : current ? 'UPDATE' : 'ADD', memory_id: id, before: current, after: op.after });
+      }
+      return planned.length ? this.commitUnqueued(planned, { origin: 'restore' }) : [];
+    });
+  }
+
   /** Compacts the tables, folds new rows into the indexes, and builds the vector index when it pays off. */
   maintain(): Promise<void> {
     this.assertWritable();
@@ -405,6 +456,20 @@ export class MemoryStore {
     await this.memories.refreshVectorIndex();
     this.commitsSinceCompaction = 0;
   }
+
+  /**
+   * Post-commit compaction that never throws: a failure is recorded in
+   * `maintenance` and retried after a few commits, at close, or at the next open.
+   * `onlyIfDue`: only when enough commits piled up or the text index went stale.
+   */
+  private async compactQuietly(onlyIfDue = false): Promise<void> {
+    let due = !onlyIfDue || this.commitsSinceCompaction >= COMPACT_EVERY || this.maintenance.pending('compaction');
+    // Unreadable index statistics: compaction rebuilds them, and reports it if it cannot.
+    if (!due) due = await this.memories.textIndexIsStale().catch(() => true);
+    if (!due) return;
+    if (!(await this.maintenance.run('compaction', () => this.compact(), true))) this.compactionBackoff = RETRY_COMPACTION_AFTER;
+  }
+
 
   // ---- helpers -----------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -73,6 +74,13 @@ describe('web mode: the HTTP transport on 127.0.0.1', () => {
     expect((await rawRequest(server.port, { method: 'GET', path: '/', headers: { host: `127.0.0.1.evil.example:${server.port}` } })).status).toBe(403);
     expect((await rawRequest(server.port, { method: 'GET', path: '/', headers: { host: `localhost:${server.port + 1}` } })).status).toBe(403);
     expect((await rawRequest(server.port, { path: '/api/settings.get', headers: { ...auth, host: `localhost:${server.port}` }, body: '{}' })).status).toBe(200);
+    // Two Host headers, the first one allowed: ambiguous, so refused rather than judged by the first.
+    const twice = await rawBytes(
+      server.port,
+      `POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nHost: evil.example\r\nAuthorization: Bearer ${server.token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+    );
+    expect(twice).toMatch(/^HTTP\/1\.1 400 [\s\S]*"code":"BAD_INPUT"[\s\S]*more than one Host header/);
 
     expect((await fetch(`http://127.0.0.1:${server.port}/api/settings.get`, { headers: auth })).status).toBe(405);
     const form = await postApi(server, 'settings.get', {}, { headers: { authorization: `Bearer ${server.token}`, 'content-type': 'text/plain' } });
@@ -170,3 +178,15 @@ describe('web mode: the HTTP transport on 127.0.0.1', () => {
     expect(await page.text()).toContain('npm run build');
   });
 });
+
+/** Sends `text` as is over TCP (what an HTTP client library will not send) and returns the whole response. */
+function rawBytes(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let response = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (response += chunk));
+    socket.on('end', () => resolve(response));
+    socket.on('error', reject);
+  });
+}

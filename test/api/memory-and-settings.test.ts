@@ -50,6 +50,17 @@ describe('memory routes through the Assistant', () => {
     expect(await assistant.dispatch('memory.edit', { id: other })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/nothing to change/) } });
     expect(await assistant.dispatch('memory.add', { text: 'bad\u0007bell' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/control characters/) } });
     expect(await assistant.dispatch('memory.add', { text: 'x', event_time: 'last Tuesday-ish' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await assistant.dispatch('memory.history', { id: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await assistant.close();
+  });
+
+  it('store.health reports each table, its versions kept and the disk used, as memr1 doctor does', async () => {
+    const assistant = await openAssistant();
+    await call(assistant, 'memory.add', { text: 'The user plays the cello.' });
+    const health = await call(assistant, 'store.health', {});
+    expect(health).toMatchObject({ status: 'ok', warnings: [], last_restore: null, disk_bytes: expect.any(Number) });
+    expect(health.tables.find((t) => t.table === 'memories')).toMatchObject({ readable: true, versions_kept: expect.any(Number) });
+    expect(health.tables.map((t) => t.table).sort()).toEqual(['episodes', 'feedback', 'memories', 'messages', 'meta', 'operations']);
     await assistant.close();
   });
 

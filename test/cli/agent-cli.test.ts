@@ -81,8 +81,8 @@ describe('memr1 bench locomo (the CLI, as a separate process)', () => {
     expect(report.methods['add-all']!.manager_ops).toMatchObject({ UPDATE: 0, DELETE: 0, NOOP: 0 });
     expect(report.pool.overall.evidence_recall).toBeGreaterThanOrEqual(report.methods.topk!.overall.evidence_recall);
     const badBudget = await memr1('bench', 'locomo', '--data', fixture, '--budget', 'x');
-    expect(badBudget.code).not.toBe(0);
-    expect(badBudget.stderr).toMatch(/--budget must be a whole number above 0, got "x"/);
+    expect(badBudget.code).toBe(2);
+    expect(badBudget.stderr).toBe('memr1: --budget must be a whole number from 1 to 60, not "x" [INVALID_INPUT]\n');
     const noLlm = await memr1('bench', 'locomo', '--data', fixture, '--track', 'qa');
     expect(noLlm.code).toBe(1);
     expect(noLlm.stderr).toMatch(/the QA track needs a chat model: --llm/);

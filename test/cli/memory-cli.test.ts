@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMemr1, type CliResult } from '../helpers/memr1-cli.js';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,47 @@ describe('memr1 memory (the CLI, as a separate process)', () => {
     const bad = await memr1('memory', 'import', '--db', db, '--in', notJson);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/is not JSON/);
+  });
+
+  it('memr1 doctor reports health, versions, disk and compaction; a truncated data file is refused with what to do, and restore repairs it', async () => {
+    const db = tempDir();
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'jon', '--text', 'Jon opened a dance studio.');
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'gina', '--text', 'Gina started an online clothing store.');
+    const healthy = await json<{ status: string; tables: Array<{ table: string; versions_kept: number }>; disk_bytes: number; last_compaction: string | null; warnings: unknown[] }>('doctor', '--db', db);
+    expect(healthy).toMatchObject({ status: 'ok', warnings: [], last_compaction: expect.any(String) });
+    expect(healthy.disk_bytes).toBeGreaterThan(0);
+    expect(healthy.tables.find((t) => t.table === 'memories')!.versions_kept).toBeGreaterThan(2);
+
+    const data = join(db, 'memories.lance', 'data');
+    const newest = readdirSync(data).sort((a, b) => statSync(join(data, b)).mtimeMs - statSync(join(data, a)).mtimeMs)[0]!;
+    truncateSync(join(data, newest), 100);
+    const refused = await memr1('memory', 'list', '--db', db);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/table memories: .*memr1 memory restore --db .* \[DATABASE_CORRUPT\]$/)]);
+    expect(refused.stderr).not.toMatch(/\.rs:\d+/); // no Rust source locations
+    const doctor = await memr1('doctor', '--db', db);
+    expect(doctor.code).toBe(2);
+    expect(doctor.stdout).toMatch(/health +DAMAGED: memories version \d+ cannot be read/);
+    expect((await memr1('memory', 'restore', '--db', db, '--list')).stdout).toMatch(/^memories: version \d+ DAMAGED, \d+ versions kept$/m);
+
+    const restored = await memr1('memory', 'restore', '--db', db);
+    expect(restored.code).toBe(0);
+    // The newest readable version may predate the second add (its data file was the one cut): the journal brings it back.
+    const [, kept] = /^memories: rolled back from version \d+ to \d+ \(2 → ([12]) rows\)\n/.exec(restored.stdout) ?? [];
+    const replayed = 2 - Number(kept);
+    expect(restored.stdout).toMatch(replayed ? /\nreplayed 1 operation\(s\) from the journal .*: ADD [0-9a-f-]{36}\nlost: nothing\n$/ : /\nno journaled operation needed replaying\nlost: nothing\n$/);
+    expect((await json<{ items: Array<{ text: string }> }>('memory', 'list', '--db', db)).items.map((m) => m.text).sort()).toEqual(['Gina started an online clothing store.', 'Jon opened a dance studio.']);
+    expect(await json('doctor', '--db', db)).toMatchObject({ status: 'ok', last_restore: { replayed, lost_journal_entries: 0 } });
+  });
+
+  it('refuses bad numbers and unknown ids with one line and exit 2', async () => {
+    const db = tempDir();
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'jon', '--text', 'Jon opened a dance studio.');
+    const limit = await memr1('memory', 'list', '--db', db, '--limit', 'x');
+    expect(limit).toMatchObject({ code: 2, stdout: '', stderr: 'memr1: --limit must be a whole number from 1 to 1,000, not "x" [INVALID_INPUT]\n' });
+    const unknown = await memr1('memory', 'history', '--db', db, '--id', '00000000-0000-4000-8000-000000000000');
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^memr1: no memory with id 0{8}-.* \[NOT_FOUND\]\n$/);
   });
 
   it('prints help', async () => {

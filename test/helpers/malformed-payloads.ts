@@ -43,6 +43,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'training.versions': { agent: 'manager' },
   'training.rollback': { agent: 'answer' },
   'training.delete_data': {},
+  'store.health': {},
   'settings.get': {},
   'settings.update': { theme: 'dark' },
 };

@@ -176,10 +176,11 @@ describe('web UI: the issue scenario, in Chromium against the real engine', () =
     await ui.screenshot('review-light');
   });
 
-  it('settings show the model, embedder and profile; the dark theme applies at once', async () => {
+  it("settings show the model, embedder, profile and the memory database's health; the dark theme applies at once", async () => {
     await nav('Settings').click();
     await page.getByText(`openai:${chatServer.baseUrl}#${MODEL}`).waitFor();
     await page.getByText('Ready', { exact: false }).first().waitFor();
+    await page.getByTestId('store-health').getByText('Healthy', { exact: true }).waitFor();
     await ui.screenshot('settings-light');
     await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
