@@ -11,6 +11,13 @@ import { realEmbedder } from '../helpers/embedder.js';
 const root = mkdtempSync(join(tmpdir(), 'memr1-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/**
+ * The runs are bounded by their fixed step counts (60–200); the timeout only
+ * catches a hang. Alone on 2 cores the slowest takes ~70 s, with both cores
+ * loaded by other work ~200 s: the default 120 s failed there.
+ */
+const TRAINING_TIMEOUT_MS = 900_000;
+
 /** Prints the learning curve (held-out greedy score every 10 steps) so a run can be read in the test log. */
 function curve(agent: AgentName, algo: Algorithm, history: StepRecord[]): string {
   const points = history.filter((r) => r.eval?.optimal_rate !== undefined).map((r) => `${r.step}:${r.eval!.optimal_rate!.toFixed(3)}`);
@@ -42,5 +49,5 @@ describe.each<[AgentName, Algorithm]>([
     const policies = join(root, `${agent}-${algo}`);
     const loaded = agent === 'manager' ? await loadManagerPolicy(policies) : await loadAnswerPolicy(policies);
     expect(loaded).toMatchObject({ version: 'v0001', warnings: [] });
-  });
+  }, TRAINING_TIMEOUT_MS);
 });
