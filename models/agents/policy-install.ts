@@ -89,15 +89,14 @@ export async function installPolicies(sources: readonly InstallSource[], profile
 async function readSource(source: InstallSource) {
   const folder = resolve(source.folder);
   const store = new CheckpointStore(folder);
-  const version = source.version ?? (await store.currentVersion());
+  const [good, version] = [await store.list(), source.version ?? (await store.currentVersion())];
   if (!version) {
-    const count = (await store.list()).length;
     throw new CheckpointError(
       'NOTHING_TO_INSTALL',
-      count ? `${folder} holds ${count} checkpoint(s) but none is current; make one current or name the version to install` : `${folder} holds no checkpoint; ${TRAIN_HINT}`,
+      good.length ? `${folder} holds ${good.length} checkpoint(s) but none is current (a training run makes the version it chose current); train again or install another folder` : `${folder} holds no checkpoint; ${TRAIN_HINT}`,
     );
   }
-  const meta = (await store.list()).find((m) => m.version === version);
+  const meta = good.find((m) => m.version === version);
   if (!meta) {
     const check = await store.verify(version);
     const reason = check.ok ? 'it cannot be read' : check.reason;
