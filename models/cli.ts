@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerLearnCommands } from './cli/learn-commands.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
+import { registerPolicyCommands } from './cli/policy-commands.js';
 import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommands } from './cli/train-commands.js';
 import { ChatModelError } from './llm/chat-model.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerAgentCommands(program);
   registerTrainCommands(program);
+  registerPolicyCommands(program);
   registerLearnCommands(program);
   registerChatCommand(program);
   registerModelCommands(program);

@@ -45,3 +45,10 @@ export async function loadAnswerPolicy(policiesDir: string): Promise<LoadedPolic
   const { net, version, warnings } = await loadNet(policiesDir, 'answer');
   return { policy: net ? new BernoulliPolicy(net) : BernoulliPolicy.create(ANSWER_FEATURE_DIM), version, warnings };
 }
+
+/** The version an agent would use now (`prior` when no trained policy is usable), with the same fallbacks as loading it. */
+export async function policyVersionInUse(policiesDir: string, agent: AgentName): Promise<string> {
+  const { net, version } = await loadNet(policiesDir, agent);
+  net?.dispose();
+  return version;
+}

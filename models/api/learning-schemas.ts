@@ -4,6 +4,7 @@
  * `schemas.ts`: zod and plain constants only.
  */
 import { z } from 'zod';
+import { PolicyProvenance } from '../rl/provenance.js';
 import { StreamError } from './schemas.js';
 
 export const LEARNING_ALGOS = ['grpo', 'ppo'] as const;
@@ -109,6 +110,8 @@ export const PolicyVersionView = z.object({
   metrics: scores,
   current: z.boolean(),
   problem: z.string().nullable(),
+  /** Where the version came from (data, recipe, prior, install); absent for versions saved before it was recorded. */
+  provenance: PolicyProvenance.optional(),
 });
 export type PolicyVersionView = z.infer<typeof PolicyVersionView>;
 

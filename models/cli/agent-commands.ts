@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { AnswerAgent } from '../agents/answer-agent.js';
 import { MemoryManager } from '../agents/memory-manager.js';
-import { loadAnswerPolicy, loadManagerPolicy } from '../agents/policy-loader.js';
+import { loadAnswerPolicy, loadManagerPolicy, policyVersionInUse } from '../agents/policy-loader.js';
 import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { ChatModel } from '../llm/chat-model.js';
@@ -82,12 +82,14 @@ export function registerAgentCommands(program: Command): void {
     .action(async (opts: AgentCliOptions & { query: string; subjects?: string }) => {
       const loaded = await loadAnswerPolicy(opts.policies);
       for (const warning of loaded.warnings) console.error(`memr1: ${warning}`);
+      // Both agents' versions: the kept memories come from banks the manager in use built.
+      const policyVersion = { manager: await policyVersionInUse(opts.policies, 'manager'), answer: loaded.version };
       await withAgentParts(opts, async ({ store, embedder, llm }) => {
         const subjects = opts.subjects?.split(',').map((s) => s.trim());
         const agent = new AnswerAgent({ store, embedder, policy: loaded.policy, ...(llm ? { llm } : {}), ...(subjects ? { subjects } : {}) });
         const result = await agent.answer(opts.query);
         const kept = result.kept.map((memory) => ({ ...withoutVector(memory), score: result.scores[result.candidates.indexOf(memory)]! }));
-        if (opts.json) return printJson({ policy_version: loaded.version, candidates: result.candidates.length, kept, ...(result.answer !== undefined ? { answer: result.answer } : {}) });
+        if (opts.json) return printJson({ policy_version: policyVersion, candidates: result.candidates.length, kept, ...(result.answer !== undefined ? { answer: result.answer } : {}) });
         for (const memory of kept) console.log(`${memory.score.toFixed(3)}  [${memory.subject}] ${memory.event_time ? `${memory.event_time.slice(0, 10)}: ` : ''}${memory.text}`);
         console.log(`(kept ${kept.length} of ${result.candidates.length} candidates)`);
         if (result.answer !== undefined) console.log(`\nAnswer: ${result.answer}`);

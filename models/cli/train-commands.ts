@@ -2,24 +2,24 @@ import { type Command, Option } from 'commander';
 import { join } from 'node:path';
 import { policyFolder, type AgentName } from '../agents/policy-loader.js';
 import { createEmbedder, DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
-import { CheckpointStore } from '../rl/checkpoints.js';
-import { ensureTfBackend } from '../util/tf-backend.js';
 import type { Algorithm } from '../train/train-loop.js';
 import { trainOnSyntheticTask } from '../train/train-synthetic.js';
 import { trainOnLocomo, type LocomoTrack } from '../train/locomo/train-locomo.js';
+import { locomoDataFile } from '../train/locomo/locomo-provenance.js';
+import { installPolicies } from '../agents/policy-install.js';
 import { loadLocomo } from '../eval/locomo/load-locomo.js';
 import { splitLocomo } from '../eval/locomo/split.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { printJson } from './output.js';
+import { printInstalled, profileOption } from './policy-commands.js';
 import { defaultModelsDir, defaultPoliciesDir, defaultProfileDir } from './paths.js';
 import { bankBudgetOption, embedCacheOption, locomoEmbedder } from './locomo-options.js';
 import { createProgress } from './progress.js';
 import { numberIn } from './numbers.js';
 
 const policiesOption = () => new Option('--policies <dir>', 'trained policies folder').default(defaultPoliciesDir(), '~/.memr1/profiles/default/policies');
-const agentOption = () => new Option('--agent <agent>', 'which agent').choices(['manager', 'answer']).makeOptionMandatory();
 
-/** `memr1 train` and `memr1 policy`: learning and managing the agents' policies. */
+/** `memr1 train`: learning the agents' policies (`memr1 policy` manages the profile's versions). */
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
@@ -40,44 +40,14 @@ export function registerTrainCommands(program: Command): void {
     .addOption(policiesOption())
     .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
     .addOption(embedCacheOption())
+    .option('--install', "LoCoMo: then install the trained policies as the profile's current ones (as `memr1 policy install`)")
+    .addOption(profileOption())
     .option('--json', 'print the summary as JSON')
     .action(async (opts: TrainCliOptions) => {
       if (opts.data) return trainLocomoCommand(opts);
+      if (opts.install) throw new Error('--install installs LoCoMo-trained policies: add --data <locomo10.json> (synthetic training already saves into the profile\'s policies)');
       if (opts.agent === 'both') throw new Error('--agent both trains on LoCoMo only: add --data <locomo10.json>, or train manager and answer one at a time');
       await trainSyntheticCommand({ ...opts, agent: opts.agent });
-    });
-
-  const policy = program
-    .command('policy')
-    .description("show or roll back an agent's policy versions (the profile's: what the chat and the learning updater use, unless --policies names another folder)");
-  policy
-    .command('show')
-    .description('versions with their scores; the current one is marked')
-    .addOption(agentOption())
-    .addOption(policiesOption())
-    .option('--json', 'print JSON')
-    .action(async (opts: { agent: AgentName; policies: string; json?: boolean }) => {
-      await ensureTfBackend();
-      const store = new CheckpointStore(policyFolder(opts.policies, opts.agent));
-      const [versions, current] = [await store.list(), await store.currentVersion()];
-      if (opts.json) return printJson({ agent: opts.agent, current, versions });
-      if (!versions.length) console.log(`no trained ${opts.agent} policy: the prior-only policy is used (\`memr1 train --agent ${opts.agent}\` makes one)`);
-      for (const v of versions) console.log(`${v.version === current ? '*' : ' '} ${v.version}  ${v.algo}  ${v.created_at}  ${Object.entries(v.metrics).map(([k, x]) => `${k}=${x.toFixed(3)}`).join(' ')}`);
-    });
-  policy
-    .command('rollback')
-    .description(
-      'make the previous good version current. A running app (memr1 serve, the desktop app) keeps the policy it loaded until it restarts; ' +
-        "its Learning screen's rollback switches at once",
-    )
-    .addOption(agentOption())
-    .addOption(policiesOption())
-    .option('--json', 'print JSON')
-    .action(async (opts: { agent: AgentName; policies: string; json?: boolean }) => {
-      await ensureTfBackend();
-      const meta = await new CheckpointStore(policyFolder(opts.policies, opts.agent)).rollback();
-      if (opts.json) printJson({ agent: opts.agent, current: meta.version });
-      else console.log(`${opts.agent}: ${meta.version} is current again`);
     });
 }
 
@@ -93,6 +63,8 @@ interface TrainCliOptions {
   seed: number;
   out?: string;
   policies: string;
+  install?: boolean;
+  profile: string;
   embed: string;
   embedCache: string;
   json?: boolean;
@@ -133,6 +105,7 @@ async function trainSyntheticCommand(opts: TrainCliOptions & { agent: AgentName 
 async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
   if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
   const split = splitLocomo(await loadLocomo(opts.data!));
+  const dataFile = await locomoDataFile(opts.data!);
   const embedder = await locomoEmbedder(opts.embed, opts.embedCache);
   const llm = opts.llm ? await createChatModel(opts.llm, { modelsDir: defaultModelsDir() }) : undefined;
   const progress = createProgress();
@@ -143,6 +116,7 @@ async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
       const metricsFile = join(opts.checkpoints, opts.algo, agent, 'runs', `${opts.track}-${stamp()}.jsonl`);
       const result = await trainOnLocomo({
         split,
+        dataFile,
         embedder,
         agent,
         algo: opts.algo,
@@ -164,7 +138,10 @@ async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
         console.log(`${agent}/${opts.algo} on LoCoMo (${opts.track}): validation ${formatScores(result.baseline)} (zero-shot) → ${formatScores(result.chosen.eval)} (step ${result.chosen.step}); saved ${result.meta.version} in ${result.folder}; learning curve in ${metricsFile}`);
       }
     }
-    if (opts.json) printJson(summaries.length === 1 ? summaries[0] : summaries);
+    // Each agent's chosen version, installed only once every agent trained: a failed run installs nothing.
+    const installed = opts.install ? await installPolicies(summaries.map((s) => ({ folder: s.folder, version: s.version })), opts.profile) : undefined;
+    if (opts.json) printJson(installed ? { trained: summaries, installed } : summaries.length === 1 ? summaries[0] : summaries);
+    else if (installed) printInstalled(installed, opts.profile);
   } finally {
     progress.stop();
     await Promise.all([embedder.dispose(), llm?.dispose()]);

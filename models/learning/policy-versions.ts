@@ -25,6 +25,7 @@ export async function policyVersions(folder: string, agent: LearningAgent, inUse
     metrics: meta.metrics,
     current: meta.version === inUse,
     problem: null,
+    ...(meta.provenance ? { provenance: meta.provenance } : {}),
   }));
   for (const version of names.filter((name) => !good.some((meta) => meta.version === name))) {
     const check = await checkpoints.verify(version);

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileDurable } from '../util/write-file-atomic.js';
 import { ensureTfBackend } from '../util/tf-backend.js';
+import { PolicyProvenance } from './provenance.js';
 import { layersModelFromFiles, layersModelToFiles, type LayersModelFiles } from './tfjs-files.js';
 
 export interface CheckpointMeta {
@@ -40,6 +41,8 @@ export interface CheckpointMeta {
   feature_dim: number;
   /** e.g. `reward_mean`, `eval_score`. */
   metrics: Record<string, number>;
+  /** Where it came from (data, recipe, prior, install); absent in versions saved before it was recorded. */
+  provenance?: PolicyProvenance;
   /** Every file in the version folder except meta.json (`<model>/model.json`, `<model>/weights.bin`), to detect corruption. */
   files: Record<string, { bytes: number; sha256: string }>;
 }
@@ -50,6 +53,7 @@ export type CheckpointErrorCode =
   | 'CORRUPT'
   | 'FEATURE_DIM_MISMATCH'
   | 'NOTHING_TO_ROLL_BACK'
+  | 'NOTHING_TO_INSTALL'
   | 'SAVE_FAILED';
 
 /** A refused or failed checkpoint call. Each code has one meaning and the message says what to do. */
@@ -88,6 +92,7 @@ const MetaInput = z.object({
   feature_dim: z.number().int().positive(),
   // JSON has no NaN or Infinity: such a metric would not survive the round trip.
   metrics: z.record(z.string(), z.number()),
+  provenance: PolicyProvenance.optional(),
 });
 
 const StoredMeta = MetaInput.extend({
@@ -173,6 +178,7 @@ export class CheckpointStore {
         parent: input.data.parent,
         feature_dim: input.data.feature_dim,
         metrics: input.data.metrics,
+        ...(input.data.provenance ? { provenance: input.data.provenance } : {}),
         files,
       };
       await writeFileDurable(join(temp, META_FILE), `${JSON.stringify(full, null, 2)}\n`);

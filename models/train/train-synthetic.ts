@@ -3,6 +3,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { ANSWER_FEATURE_DIM } from '../agents/answer-state.js';
 import { MANAGER_FEATURE_DIM } from '../agents/manager-state.js';
 import type { AgentName } from '../agents/policy-loader.js';
+import { DEFAULT_PRIORS } from '../agents/policy-provenance.js';
 import { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import { ensureTfBackend } from '../util/tf-backend.js';
 import { CategoricalPolicy } from '../rl/categorical-policy.js';
@@ -70,13 +71,24 @@ export async function trainOnSyntheticTask(embedder: Embedder, options: Syntheti
     policyNet = policy.net;
   }
   const after = result.history.at(-1)?.eval ?? {};
+  // Held-out people / worlds of the synthetic task: its validation figures.
+  const heldOut = Object.fromEntries(Object.entries(after).filter(([key]) => !key.startsWith('initial_')));
   const meta = await new CheckpointStore(options.out).save(result.critic ? { policy: policyNet, critic: result.critic } : { policy: policyNet }, {
     agent: options.agent,
     algo: options.algo,
     step: trainOptions.steps,
     parent: null,
     feature_dim: options.agent === 'manager' ? MANAGER_FEATURE_DIM : ANSWER_FEATURE_DIM,
-    metrics: Object.fromEntries(Object.entries(after).filter(([key]) => !key.startsWith('initial_'))),
+    metrics: heldOut,
+    provenance: {
+      source: 'synthetic',
+      recipe: { ...RECIPES[options.agent][options.algo], steps: trainOptions.steps },
+      algorithm: options.algo,
+      seed: options.seed,
+      trained_at: new Date().toISOString(),
+      validation: heldOut,
+      prior: DEFAULT_PRIORS[options.agent],
+    },
   });
   return { meta, history: result.history, before, after };
 }

@@ -50,9 +50,10 @@ describe('memr1 ingest / ask / train / policy (the CLI, as a separate process)',
     expect(lines.every((l) => Number.isFinite(l.reward_mean) && Number.isFinite(l.kl))).toBe(true);
     await json('train', '--agent', 'manager', '--algo', 'ppo', '--steps', '2', '--seed', '6', '--policies', policies);
 
-    const shown = await json<{ current: string; versions: Array<{ version: string; algo: string }> }>('policy', 'show', '--agent', 'manager', '--policies', policies);
+    const shown = await json<{ current: string; versions: Array<{ version: string; algo: string; provenance: object }> }>('policy', 'show', '--agent', 'manager', '--policies', policies);
     expect(shown.current).toBe('v0002');
     expect(shown.versions.map((v) => v.algo)).toEqual(['grpo', 'ppo']);
+    expect(shown.versions[0]!.provenance).toMatchObject({ source: 'synthetic', algorithm: 'grpo', seed: 5, prior: 'heuristic', recipe: { steps: 3 } });
     const ingested = await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Cy', '--text', 'Cy enjoys chess.');
     expect(ingested.policy_version).toBe('v0002');
 

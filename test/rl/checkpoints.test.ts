@@ -150,6 +150,21 @@ describe('save and load', () => {
     expect(existsSync(store.root)).toBe(false);
   });
 
+  it('keeps a version\'s provenance; a meta.json written before provenance existed still loads; a bad provenance is refused', async () => {
+    const store = newStore();
+    const provenance = { source: 'locomo' as const, data_file: 'locomo10.json', data_sha256: 'a'.repeat(64), algorithm: 'grpo', seed: 7, prior: 'heuristic' as const, validation: { content_recall: 0.7 } };
+    await store.save({ policy: makeModel(1) }, { ...metaFor(1), provenance });
+    await saveVersions(store, 1); // v0002, without provenance, as every version before it was recorded
+    const [withProvenance, without] = await store.list();
+    expect(withProvenance!.provenance).toEqual(provenance);
+    expect(without!.provenance).toBeUndefined();
+    expect((await store.load('v0002')).meta.provenance).toBeUndefined();
+    await expect(store.save({ policy: makeModel(1) }, { ...metaFor(1), provenance: { ...provenance, data_sha256: 'not a hash' } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: /provenance\.data_sha256/,
+    });
+  });
+
   it('refuses to load a checkpoint trained for another feature size', async () => {
     const store = newStore();
     await saveVersions(store, 1);

@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ANSWER_FEATURE_DIM } from '../../agents/answer-state.js';
 import { MANAGER_FEATURE_DIM } from '../../agents/manager-state.js';
 import { loadManagerPolicy, policyFolder, type AgentName } from '../../agents/policy-loader.js';
+import { DEFAULT_PRIORS } from '../../agents/policy-provenance.js';
 import type { Embedder } from '../../embed/embedder.js';
 import { buildSimBank, DEFAULT_BANK_BUDGET } from '../../eval/bank/build-sim-bank.js';
 import { distillExample } from '../../eval/bank/distill-example.js';
@@ -12,10 +13,12 @@ import type { ChatModel } from '../../llm/chat-model.js';
 import { TopKPolicy } from '../../rl/top-k-policy.js';
 import { DEFAULT_KEEP } from '../../agents/answer-agent.js';
 import { CheckpointStore, type CheckpointMeta } from '../../rl/checkpoints.js';
+import type { PolicyProvenance } from '../../rl/provenance.js';
 import { ensureTfBackend } from '../../util/tf-backend.js';
 import { recipeOptions, train, type Algorithm, type StepRecord, type TrainOptions, type TrainRecipe } from '../train-loop.js';
 import { evaluateDistillation, locomoAnswerEnvironment, type DistillExample } from './answer-task.js';
-import { trainManagerOnLocomo } from './manager-task.js';
+import { LOCOMO_LICENCE, splitIds, type LocomoDataFile } from './locomo-provenance.js';
+import { MANAGER_RECIPES, trainManagerOnLocomo } from './manager-task.js';
 import { evidenceScorer, qaScorer, type QuestionScorer } from './question-scorer.js';
 
 export type LocomoTrack = 'evidence' | 'qa';
@@ -34,6 +37,8 @@ const ANSWER_BUDGET = DEFAULT_KEEP;
 
 export interface LocomoTrainingOptions {
   split: LocomoSplit;
+  /** The file the split came from, recorded in the saved version's provenance. */
+  dataFile?: LocomoDataFile;
   embedder: Embedder;
   agent: AgentName;
   algo: Algorithm;
@@ -64,7 +69,8 @@ export interface LocomoTrainingResult {
 /**
  * Trains one agent on LoCoMo's training conversation with PPO or GRPO,
  * chooses the parameters on the validation conversation, and saves them as
- * the new current version in `<checkpoints>/<algo>/<agent>`.
+ * the new current version in `<checkpoints>/<algo>/<agent>`, with their
+ * provenance (data file, split, recipe, seed, validation figures, prior).
  */
 export async function trainOnLocomo(options: LocomoTrainingOptions): Promise<LocomoTrainingResult> {
   await ensureTfBackend();
@@ -79,8 +85,31 @@ export async function trainOnLocomo(options: LocomoTrainingOptions): Promise<Loc
     parent: null,
     feature_dim: options.agent === 'manager' ? MANAGER_FEATURE_DIM : ANSWER_FEATURE_DIM,
     metrics: Object.fromEntries(Object.entries(run.chosen.eval).map(([key, value]) => [`val_${key}`, value])),
+    provenance: locomoProvenance(options, run.chosen.eval),
   });
   return { meta, folder, history: run.history, baseline: run.baseline, chosen: run.chosen, warnings: run.warnings };
+}
+
+function locomoProvenance(options: LocomoTrainingOptions, validation: Record<string, number>): PolicyProvenance {
+  const recipe = options.agent === 'manager' ? MANAGER_RECIPES[options.algo] : ANSWER_RECIPES[options.algo];
+  return {
+    source: 'locomo',
+    ...options.dataFile,
+    split: splitIds(options.split),
+    recipe: {
+      ...recipe,
+      steps: options.steps ?? recipe.steps,
+      bank_budget: options.bankBudget ?? DEFAULT_BANK_BUDGET,
+      // The manager's reward is content recall whatever the track; the answer agent picks a fixed budget.
+      ...(options.agent === 'answer' ? { track: options.track, keep: ANSWER_BUDGET } : { reward: 'content_recall' }),
+    },
+    algorithm: options.algo,
+    seed: options.seed,
+    trained_at: new Date().toISOString(),
+    validation,
+    prior: DEFAULT_PRIORS[options.agent],
+    licence: LOCOMO_LICENCE,
+  };
 }
 
 interface AgentRun {
