@@ -61,7 +61,7 @@ export async function installPolicies(sources: readonly InstallSource[], profile
       checked.push(found);
     }
     const layout = profileLayout(profileDir);
-    const lock = lockProfile(layout.memory);
+    const lock = await lockProfile(layout.memory);
     try {
       const installed: InstalledPolicy[] = [];
       const installedAt = new Date().toISOString();
@@ -119,10 +119,10 @@ async function readSource(source: InstallSource) {
 }
 
 /** The profile's lock, when the profile has a memory database (none yet: nothing can have it open). */
-function lockProfile(memoryFolder: string): ProfileLock | undefined {
+async function lockProfile(memoryFolder: string): Promise<ProfileLock | undefined> {
   if (!existsSync(memoryFolder)) return undefined;
   try {
-    return ProfileLock.acquire(memoryFolder);
+    return await ProfileLock.acquire(memoryFolder);
   } catch (error) {
     if (!isMemoryError(error, 'PROFILE_LOCKED')) throw error;
     throw new MemoryError('PROFILE_LOCKED', `cannot install policies while the profile is open (the running app would go on with its old ones): ${error.message}`, { cause: error });

@@ -10,7 +10,7 @@ import type { RowState } from '../rl/pad-batch.js';
  * promotions carry no provenance: they are the versions with a parent
  * (installed and prior versions have none).
  */
-export function isFeedbackVersion(meta: CheckpointMeta & { provenance?: { source?: string } }): boolean {
+export function isFeedbackVersion(meta: CheckpointMeta): boolean {
   return meta.provenance ? meta.provenance.source === 'feedback' : meta.parent !== null;
 }
 

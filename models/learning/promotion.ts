@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { FEATURE_DIMS, type AgentName } from '../agents/policy-loader.js';
+import { feedbackProvenance, priorProvenance } from '../agents/policy-provenance.js';
 import { CheckpointStore, type CheckpointMeta } from '../rl/checkpoints.js';
 import type { Scores } from './update-job.js';
 
@@ -28,8 +29,9 @@ export async function promoteCandidate(folder: string, candidate: CandidateToPro
   const checkpoints = new CheckpointStore(folder);
   const base = { agent: candidate.agent, feature_dim: FEATURE_DIMS[candidate.agent] };
   let parent = candidate.inUse.version === 'prior' ? null : candidate.inUse.version;
-  parent ??= (await checkpoints.save({ policy: candidate.inUse.net }, { ...base, algo: 'prior', step: 0, parent: null, metrics: {} })).version;
-  const meta = await checkpoints.save({ policy: candidate.model }, { ...base, algo: candidate.algo, step: candidate.steps, parent, metrics: candidate.metrics }, { makeCurrent: false });
+  parent ??= (await checkpoints.save({ policy: candidate.inUse.net }, { ...base, algo: 'prior', step: 0, parent: null, metrics: {}, provenance: priorProvenance(candidate.agent) })).version;
+  const provenance = feedbackProvenance(candidate.agent, { algorithm: candidate.algo, validation: candidate.metrics });
+  const meta = await checkpoints.save({ policy: candidate.model }, { ...base, algo: candidate.algo, step: candidate.steps, parent, metrics: candidate.metrics, provenance }, { makeCurrent: false });
   await checkpoints.setCurrent(meta.version);
   try {
     await checkpoints.prune(candidate.keepVersions);
