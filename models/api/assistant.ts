@@ -219,10 +219,21 @@ export class Assistant {
         return { imported: (await importJson(store, data)).imported };
       },
 
-      'ops.list': async ({ status, turn_id, limit }) => ({ items: (await store.recentOperations(limit, 0, { status, turn_id })).map(operationView) }),
+      'ops.list': async ({ status, turn_id, limit }) => {
+        const ops = await store.recentOperations(limit, 0, { status, turn_id });
+        return {
+          items: await Promise.all(
+            ops.map(async (op) => {
+              const outdated = await this.review.outdated(op);
+              return { ...operationView(op), ...(outdated && { outdated: { current: outdated.current && withoutVector(outdated.current) } }) };
+            }),
+          ),
+        };
+      },
       'ops.accept': async ({ op_id }) => operationView(await this.review.accept(op_id)),
       'ops.reject': async ({ op_id }) => operationView(await this.review.reject(op_id)),
       'ops.edit': async ({ op_id, text }) => operationView(await this.review.edit(op_id, text)),
+      'ops.dismiss': async ({ op_id }) => operationView(await this.review.dismiss(op_id)),
 
       'models.list': async () => ({ current: this.current.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
       'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),

@@ -62,6 +62,8 @@ export const ROUTES = {
   'ops.accept': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.reject': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.edit': unary(z.strictObject({ op_id: id, text: memoryText }), OperationView),
+  /** Takes an out-of-date operation (its memory changed since) off the review queue, unjudged: it becomes `superseded`. */
+  'ops.dismiss': unary(z.strictObject({ op_id: id }), OperationView),
 
   'models.list': unary(
     noInput,

@@ -33,6 +33,12 @@ export const OperationView = z.object({
   status: z.enum(OP_STATUSES),
   turn_id: z.string().nullable(),
   undoes: z.string().nullable(),
+  /**
+   * `ops.list` only: set on an operation awaiting review whose memory changed
+   * since (`current`: the memory now, null when deleted). Such an item cannot
+   * be accepted, rejected or edited; `ops.dismiss` takes it off the queue.
+   */
+  outdated: z.object({ current: MemoryView.nullable() }).optional(),
 });
 export type OperationView = z.infer<typeof OperationView>;
 

@@ -31,6 +31,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'ops.accept': { op_id: 'no-such-op' },
   'ops.reject': { op_id: 'no-such-op' },
   'ops.edit': { op_id: 'no-such-op', text: 'x' },
+  'ops.dismiss': { op_id: 'no-such-op' },
   'models.list': {},
   'models.select': { spec: 'openai:http://127.0.0.1:9/v1#m' },
   'models.status': {},
