@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { loadAnswerPolicy, loadManagerPolicy } from '../agents/policy-loader.js';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
@@ -6,10 +5,11 @@ import { createEmbedder } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import { EpisodeRecorder } from '../learning/episode-recorder.js';
 import { Updater, type UpdaterOptions } from '../learning/updater.js';
-import type { ChatModel } from '../llm/chat-model.js';
+import { ChatModelError, type ChatModel } from '../llm/chat-model.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
+import { ConversationLog } from '../memory/conversation-log.js';
 import { MessageLog } from '../memory/message-log.js';
 import { operationView, withoutVector } from '../memory/records.js';
 import { MemoryStore } from '../memory/store.js';
@@ -21,6 +21,7 @@ import { recordAnswerFeedback } from './answer-feedback.js';
 import { ApiError } from './api-error.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
+import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { ModelDownloads } from './model-downloads.js';
@@ -123,6 +124,7 @@ export class Assistant {
       managerPolicy: profile.policies.manager,
       recorder: new EpisodeRecorder(episodes, learning),
       ingests: new SerialQueue(),
+      conversations: ConversationLog.open(profile.layout.conversations),
       closing: this.shutdown.signal,
     };
     this.review = new OperationReview(store, profile.feedback, learning);
@@ -186,9 +188,13 @@ export class Assistant {
     const store = this.store;
     const training = trainingHandlers({ updater: this.updater, configure: (patch) => this.configureLearning(patch) });
     return {
-      'chat.history': (input) => this.chatHistory(input),
+      'chat.history': (input) => sessionHistory(this.turn, input),
       'chat.send': (input, emit, signal) => this.track(() => this.chatSend(input, emit, signal)),
-      'chat.feedback': (input) => recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, learning: this.current.settings.learning.enabled }, input),
+      'chat.sessions': (input) => listSessions(this.turn, input),
+      'chat.rename': (input) => renameSession(this.turn, input),
+      'chat.delete': (input) => setSessionDeleted(this.turn, input),
+      'chat.feedback': (input) =>
+        recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, conversations: this.turn.conversations, learning: this.current.settings.learning.enabled }, input),
 
       'memory.list': async ({ offset, limit, subject, from, to }) => {
         const page = await store.list({ offset, limit, subject, from, to });
@@ -248,19 +254,24 @@ export class Assistant {
     };
   }
 
-  /** A session's messages; without a session, the most recent one (or a new, empty one). */
-  private async chatHistory({ session_id }: ParsedInput<'chat.history'>) {
-    const { messages } = this.turn;
-    const sessionId = session_id ?? (await messages.latestSessionId()) ?? randomUUID();
-    const records = await messages.session(sessionId);
-    return { session_id: sessionId, messages: records.map(({ id, role, text, at, turn_id }) => ({ id, role, text, at, turn_id })) };
-  }
-
   private async chatSend(input: ParsedInput<'chat.send'>, emit: Parameters<RouteHandlers['chat.send']>[1], signal: AbortSignal): Promise<void> {
     if (this.chatTurns++ === 0) this.updater.setChatBusy(true);
     try {
-      const llm = await this.chatModel.get();
-      await runChatTurn(this.turn, llm, input, emit, AbortSignal.any([signal, this.shutdown.signal]));
+      let replied = false;
+      const watch: typeof emit = (event) => {
+        if (event.type === 'done' && !replied) {
+          replied = true;
+          this.chatModel.recordCall();
+        }
+        emit(event);
+      };
+      try {
+        await runChatTurn(this.turn, () => this.chatModel.get(), input, watch, AbortSignal.any([signal, this.shutdown.signal]));
+      } catch (error) {
+        // Only the model's own failures say it is unwell; a stop by the user or a memory error does not.
+        if (!replied && error instanceof ChatModelError) this.chatModel.recordCall(error.message);
+        throw error;
+      }
     } finally {
       if (--this.chatTurns === 0) this.updater.setChatBusy(false);
     }

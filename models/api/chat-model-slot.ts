@@ -12,6 +12,8 @@ export interface ChatModelStatus {
   ready: boolean;
   info?: { id: string; backend: string; device: string; deviceReason?: string };
   error?: string;
+  /** How the model's last call went (a chat turn); null before the first one. */
+  last_call: { ok: boolean; at: string; error?: string } | null;
 }
 
 /** The settings' device choice as an ONNX Runtime device: `gpu` is the platform's GPU provider. */
@@ -49,6 +51,7 @@ export class ChatModelSlot {
   private model: ChatModel | undefined;
   private loading: Promise<ChatModel> | undefined;
   private lastError: string | undefined;
+  private lastCall: ChatModelStatus['last_call'] = null;
 
   constructor(
     private spec: string | null,
@@ -89,6 +92,15 @@ export class ChatModelSlot {
     }
   }
 
+  /**
+   * Records how a call to the model went, so the status says whether the
+   * model works now, not only whether it is configured: a server that went
+   * away shows as failing from the first reply that could not reach it.
+   */
+  recordCall(error?: string): void {
+    this.lastCall = { ok: error === undefined, at: new Date().toISOString(), ...(error === undefined ? {} : { error }) };
+  }
+
   /** Loads `spec` (null: none); only when it loads does it replace the current model. */
   async select(spec: string | null, device: Settings['device']): Promise<void> {
     const next = spec === null ? undefined : await loadChatModel(spec, device, this.modelsDir);
@@ -98,6 +110,8 @@ export class ChatModelSlot {
     this.device = device;
     this.loading = undefined;
     this.lastError = undefined;
+    // Loading it was a call that worked (a server model answered its model list).
+    this.lastCall = spec === null ? null : { ok: true, at: new Date().toISOString() };
     await previous?.dispose();
   }
 
@@ -119,6 +133,7 @@ export class ChatModelSlot {
       ready: this.model !== undefined,
       ...(info ? { info: { id: info.id, backend: info.backend, device: info.device, deviceReason: info.deviceReason } } : {}),
       ...(this.lastError ? { error: this.lastError } : {}),
+      last_call: this.lastCall,
     };
   }
 

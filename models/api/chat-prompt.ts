@@ -23,7 +23,11 @@ export function chatPrompt(message: string, kept: readonly MemoryRecord[], histo
   const lines = [...bySubject].flatMap(([subject, memories]) => [`Memories about ${quoteData(subject)}:`, ...memories]);
   return [
     { role: 'system', content: `${CHAT_SYSTEM}\n\n${dataBlock('memories', lines)}` },
-    ...history.slice(-HISTORY_MESSAGES).map((m) => ({ role: m.role, content: m.text.slice(0, MAX_HISTORY_CHARS) })),
+    // A reply that failed before its first word left an empty message: nothing to show the model.
+    ...history
+      .slice(-HISTORY_MESSAGES)
+      .filter((m) => m.text)
+      .map((m) => ({ role: m.role, content: m.text.slice(0, MAX_HISTORY_CHARS) })),
     { role: 'user', content: message },
   ];
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
-import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
+import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
 const id = z.string().min(1).max(100);
@@ -29,8 +29,14 @@ const unary = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) =>
 const stream = <I extends z.ZodType, E extends z.ZodType>(input: I, event: E) => ({ kind: 'stream' as const, input, event });
 
 export const ROUTES = {
-  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), messages: z.array(ChatMessageView) })),
-  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional() }), ChatEvent),
+  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), title: z.string(), messages: z.array(ChatMessageView) })),
+  /** `temporary`: "don't remember this": no memory is read or written and the messages are not stored. */
+  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional(), temporary: z.boolean().optional() }), ChatEvent),
+  /** The conversations, newest first; `query` keeps those with a message (or a title) holding that text. */
+  'chat.sessions': unary(z.strictObject({ query: z.string().max(200).optional() }), items(ChatSessionView)),
+  'chat.rename': unary(z.strictObject({ session_id: id, title: z.string().trim().min(1).max(200) }), ChatSessionView),
+  /** Hides a conversation from the list, or (`deleted: false`) brings it back: the undo. */
+  'chat.delete': unary(z.strictObject({ session_id: id, deleted: z.boolean().default(true) }), ChatSessionView),
   /** Thumbs up / down on a reply, or the user's corrected answer: rewards for the Answer Agent (recorded only while learning is on). */
   'chat.feedback': unary(
     z.discriminatedUnion('kind', [
@@ -82,6 +88,8 @@ export const ROUTES = {
         ready: z.boolean(),
         info: z.object({ id: z.string(), backend: z.string(), device: z.string(), deviceReason: z.string().optional() }).optional(),
         error: z.string().optional(),
+        /** The model's last call (a chat reply): the status dot is green only when it worked. */
+        last_call: z.object({ ok: z.boolean(), at: z.string(), error: z.string().optional() }).nullable(),
       }),
       embedder: z.object({ spec: z.string(), dimension: z.number().int() }),
     }),

@@ -48,8 +48,25 @@ export const ChatMessageView = z.object({
   text: z.string(),
   at: z.string(),
   turn_id: z.string().nullable().optional(),
+  /** A reply: how it ended (`failed` with its error; `stopped` by the user). Absent for turns from before the conversation log. */
+  outcome: z.enum(['done', 'failed', 'stopped']).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  /** A reply: the memories it was given that still exist. */
+  memories: z.array(MemoryView).optional(),
+  /** A reply: the feedback the user gave on it. */
+  feedback: z.object({ kind: z.enum(['answer_up', 'answer_down', 'answer_corrected']), correction: z.string().nullable() }).nullable().optional(),
 });
 export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+/** A conversation in the sidebar's list. */
+export const ChatSessionView = z.object({
+  session_id: z.string(),
+  /** The user's name for it, else its first message, shortened. */
+  title: z.string(),
+  updated_at: z.string(),
+  messages: z.number().int(),
+});
+export type ChatSessionView = z.infer<typeof ChatSessionView>;
 
 export const DEVICE_CHOICES = ['auto', 'cpu', 'gpu'] as const;
 export const THEMES = ['system', 'light', 'dark'] as const;
@@ -96,7 +113,8 @@ export const StreamError = ApiErrorBody.extend({ type: z.literal('error') });
 export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('memories'), turn_id: z.string(), memories: z.array(MemoryView) }),
   z.object({ type: z.literal('token'), text: z.string() }),
-  z.object({ type: z.literal('done'), turn_id: z.string(), message_id: z.string(), reply: z.string() }),
+  /** `outcome` `stopped`: the user stopped the reply; `reply` is what had arrived. */
+  z.object({ type: z.literal('done'), turn_id: z.string(), message_id: z.string(), reply: z.string(), outcome: z.enum(['done', 'stopped']) }),
   z.object({ type: z.literal('operations'), turn_id: z.string(), operations: z.array(OperationView) }),
   StreamError,
 ]);

@@ -16,6 +16,9 @@ export interface MalformedPayload {
 export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'chat.history': {},
   'chat.send': { text: 'Hello there' },
+  'chat.sessions': { query: 'tea' },
+  'chat.rename': { session_id: 'no-such-session', title: 'Tea' },
+  'chat.delete': { session_id: 'no-such-session' },
   'chat.feedback': { message_id: 'no-such-message', kind: 'answer_corrected', correction: 'The user lives in Porto.' },
   'memory.list': { limit: 5 },
   'memory.search': { query: 'tea' },
