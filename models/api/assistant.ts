@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { loadAnswerPolicy, loadManagerPolicy } from '../agents/policy-loader.js';
 import { CachingEmbedder } from '../embed/caching-embedder.js';
@@ -89,6 +90,8 @@ export class Assistant {
   private closing: Promise<void> | undefined;
   /** Chat turns being served now: while there are any, a learning run backs off. */
   private chatTurns = 0;
+  /** Each reply in progress, by turn id, for the user's Stop. */
+  private readonly replies = new Map<string, AbortController>();
 
   private readonly layout: ProfileLayout;
   private readonly current: { settings: StoredSettings };
@@ -190,6 +193,11 @@ export class Assistant {
     return {
       'chat.history': (input) => sessionHistory(this.turn, input),
       'chat.send': (input, emit, signal) => this.track(() => this.chatSend(input, emit, signal)),
+      'chat.stop': async ({ turn_id }) => {
+        const reply = this.replies.get(turn_id);
+        reply?.abort();
+        return { stopped: reply !== undefined };
+      },
       'chat.sessions': (input) => listSessions(this.turn, input),
       'chat.rename': (input) => renameSession(this.turn, input),
       'chat.delete': (input) => setSessionDeleted(this.turn, input),
@@ -256,6 +264,9 @@ export class Assistant {
 
   private async chatSend(input: ParsedInput<'chat.send'>, emit: Parameters<RouteHandlers['chat.send']>[1], signal: AbortSignal): Promise<void> {
     if (this.chatTurns++ === 0) this.updater.setChatBusy(true);
+    const turnId = randomUUID();
+    const stop = new AbortController();
+    this.replies.set(turnId, stop);
     try {
       let replied = false;
       const watch: typeof emit = (event) => {
@@ -266,13 +277,14 @@ export class Assistant {
         emit(event);
       };
       try {
-        await runChatTurn(this.turn, () => this.chatModel.get(), input, watch, AbortSignal.any([signal, this.shutdown.signal]));
+        await runChatTurn(this.turn, () => this.chatModel.get(), input, watch, AbortSignal.any([signal, this.shutdown.signal, stop.signal]), turnId);
       } catch (error) {
         // Only the model's own failures say it is unwell; a stop by the user or a memory error does not.
         if (!replied && error instanceof ChatModelError) this.chatModel.recordCall(error.message);
         throw error;
       }
     } finally {
+      this.replies.delete(turnId);
       if (--this.chatTurns === 0) this.updater.setChatBusy(false);
     }
   }

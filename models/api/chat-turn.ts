@@ -66,10 +66,10 @@ export async function runChatTurn(
   input: ChatTurnInput,
   emit: (event: RouteEvent<'chat.send'>) => void,
   signal: AbortSignal,
+  turnId: string = randomUUID(),
 ): Promise<void> {
   const { store, embedder, messages, recent } = parts;
   const sessionId = input.session_id ?? randomUUID();
-  const turnId = randomUUID();
   const keep = !input.temporary;
   const log = (role: 'user' | 'assistant', text: string): Promise<MessageRecord> =>
     keep ? messages.append({ session_id: sessionId, turn_id: turnId, role, text }) : Promise.resolve(unstoredMessage(sessionId, turnId, role, text));

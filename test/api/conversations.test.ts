@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
 import type { ChatEvent } from '../../models/api/schemas.js';
@@ -12,15 +13,19 @@ const tempDir = useTempDirs();
  * The scripted model, with a switch that makes chat replies fail after two
  * words the way a server that goes away does (the agents' prompts still work).
  */
-function flakyModel(): ChatModel & { down: boolean } {
+function flakyModel(): ChatModel & { down: boolean; slow: boolean } {
   const inner = scriptedAssistantModel();
   return {
     info: inner.info,
     down: false,
+    /** 50 ms a word: slow enough to press Stop mid-reply. */
+    slow: false,
     async *stream(messages: readonly ChatMessage[], options?: SamplingOptions): AsyncIterable<TokenChunk> {
       let words = 0;
       for await (const chunk of inner.stream(messages, options)) {
-        if (this.down && words++ === 2) throw new ChatModelError('UNREACHABLE', 'The model server at http://127.0.0.1:9 stopped answering. Is it still running?');
+        if (this.down && words === 2) throw new ChatModelError('UNREACHABLE', 'The model server at http://127.0.0.1:9 stopped answering. Is it still running?');
+        if (this.slow) await sleep(50);
+        words++;
         yield chunk;
       }
     },
@@ -104,6 +109,33 @@ describe('conversations (real store, real embedder, scripted chat model)', () =>
       expect(history.messages[5]!.error).toEqual({ code: 'MODEL_UNAVAILABLE', message: 'The model server at http://127.0.0.1:9 stopped answering. Is it still running?' });
       // The failed turn's message reached no memory manager: nothing was learned from a turn that failed.
       expect((await call(assistant, 'memory.list', {})).total).toBe(1);
+    } finally {
+      await assistant.close();
+    }
+  });
+
+  it('Stop ends the reply with what had arrived, stored as stopped; the memory manager still reads the message', async () => {
+    const model = flakyModel();
+    model.slow = true;
+    const assistant = await Assistant.open({ profileDir: tempDir(), embedder: await realEmbedder(), chatModel: model });
+    try {
+      const events: ChatEvent[] = [];
+      let stopped: Promise<unknown> | undefined;
+      const result = await assistant.dispatch('chat.send', { text: 'I moved to Lisbon last spring.', session_id: 's' }, (event) => {
+        const e = event as ChatEvent;
+        events.push(e);
+        const turnId = (events[0] as Extract<ChatEvent, { type: 'memories' }>).turn_id;
+        if (e.type === 'token' && !stopped) stopped = call(assistant, 'chat.stop', { turn_id: turnId });
+      });
+      expect(result.ok).toBe(true);
+      expect(await stopped).toEqual({ stopped: true });
+      const done = events.find((e) => e.type === 'done');
+      expect(done).toMatchObject({ outcome: 'stopped' });
+      expect(done!.reply.split(' ').length).toBeLessThan(SCRIPTED_REPLY.split(' ').length);
+      expect(events.at(-1)).toMatchObject({ type: 'operations', operations: [{ kind: 'ADD', after: { text: 'The user lives in Lisbon.' } }] });
+      const history = await call(assistant, 'chat.history', { session_id: 's' });
+      expect(history.messages[1]).toMatchObject({ role: 'assistant', text: done!.reply, outcome: 'stopped', error: null });
+      expect(await call(assistant, 'chat.stop', { turn_id: 'over' })).toEqual({ stopped: false });
     } finally {
       await assistant.close();
     }

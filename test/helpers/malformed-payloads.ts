@@ -16,6 +16,7 @@ export interface MalformedPayload {
 export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'chat.history': {},
   'chat.send': { text: 'Hello there' },
+  'chat.stop': { turn_id: 'no-such-turn' },
   'chat.sessions': { query: 'tea' },
   'chat.rename': { session_id: 'no-such-session', title: 'Tea' },
   'chat.delete': { session_id: 'no-such-session' },
