@@ -25,6 +25,7 @@ import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
+import { searchMemories } from './memory-search.js';
 import { ModelDownloads } from './model-downloads.js';
 import type { LearningSettings } from './learning-schemas.js';
 import { OperationReview } from './operation-review.js';
@@ -208,10 +209,7 @@ export class Assistant {
         const page = await store.list({ offset, limit, subject, from, to });
         return { total: page.total, items: page.items.map(withoutVector) };
       },
-      'memory.search': async ({ query, k, subject, from, to }) => {
-        const hits = await store.search(query, { k, mode: 'hybrid', subject, from, to });
-        return { items: hits.map(({ memory, score }) => ({ memory: withoutVector(memory), score })) };
-      },
+      'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, query, k, { subject, from, to }) }),
       'memory.get': async ({ id }) => withoutVector(await store.get(id)),
       'memory.add': async ({ text, subject, event_time }) => operationView(await store.add({ text, subject, event_time: event_time ?? null })),
       'memory.edit': async ({ id, text, subject, event_time }) => operationView(await store.edit(id, { text, subject, event_time })),
