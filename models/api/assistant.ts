@@ -199,6 +199,11 @@ export class Assistant {
         reply?.abort();
         return { stopped: reply !== undefined };
       },
+      'chat.locate': async ({ message_id }) => {
+        const message = await this.turn.messages.get(message_id);
+        if (!message) throw new ApiError('NOT_FOUND', 'That source is not a message of any chat here (it came from an import, or its chat is gone).');
+        return { session_id: message.session_id, message_id: message.id };
+      },
       'chat.sessions': (input) => listSessions(this.turn, input),
       'chat.rename': (input) => renameSession(this.turn, input),
       'chat.delete': (input) => setSessionDeleted(this.turn, input),

@@ -34,6 +34,8 @@ export const ROUTES = {
   'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional(), temporary: z.boolean().optional() }), ChatEvent),
   /** Stop: the reply in progress ends with what has arrived (`done` with outcome `stopped`); the turn's stream goes on to its operations. */
   'chat.stop': unary(z.strictObject({ turn_id: id }), z.object({ stopped: z.boolean() })),
+  /** The chat a message belongs to: a memory's sources open the chat at the message it came from. */
+  'chat.locate': unary(z.strictObject({ message_id: id }), z.object({ session_id: z.string(), message_id: z.string() })),
   /** The conversations, newest first; `query` keeps those with a message (or a title) holding that text. */
   'chat.sessions': unary(z.strictObject({ query: z.string().max(200).optional() }), items(ChatSessionView)),
   'chat.rename': unary(z.strictObject({ session_id: id, title: z.string().trim().min(1).max(200) }), ChatSessionView),

@@ -105,6 +105,10 @@ describe('conversations (real store, real embedder, scripted chat model)', () =>
         ['user', 'And where do I work?', null],
         ['assistant', partial, 'failed'],
       ]);
+      // A memory's source leads back to the chat and message it came from.
+      const [memory] = (await call(assistant, 'memory.list', {})).items;
+      expect(await call(assistant, 'chat.locate', { message_id: memory!.sources[0]! })).toEqual({ session_id: 's', message_id: history.messages[0]!.id });
+      expect(await assistant.dispatch('chat.locate', { message_id: 'dia-1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       expect(history.messages[3]).toMatchObject({ memories: [{ text: 'The user lives in Lisbon.' }], feedback: { kind: 'answer_up', correction: null } });
       expect(history.messages[5]!.error).toEqual({ code: 'MODEL_UNAVAILABLE', message: 'The model server at http://127.0.0.1:9 stopped answering. Is it still running?' });
       // The failed turn's message reached no memory manager: nothing was learned from a turn that failed.

@@ -17,6 +17,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'chat.history': {},
   'chat.send': { text: 'Hello there' },
   'chat.stop': { turn_id: 'no-such-turn' },
+  'chat.locate': { message_id: 'no-such-message' },
   'chat.sessions': { query: 'tea' },
   'chat.rename': { session_id: 'no-such-session', title: 'Tea' },
   'chat.delete': { session_id: 'no-such-session' },
