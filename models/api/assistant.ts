@@ -7,6 +7,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { EpisodeRecorder } from '../learning/episode-recorder.js';
 import { Updater, type UpdaterOptions } from '../learning/updater.js';
 import { ChatModelError, type ChatModel } from '../llm/chat-model.js';
+import { OpenAiChatModel } from '../llm/openai-chat.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
@@ -29,6 +30,7 @@ import { searchMemories } from './memory-search.js';
 import { ModelDownloads } from './model-downloads.js';
 import type { LearningSettings } from './learning-schemas.js';
 import { OperationReview } from './operation-review.js';
+import { FileSecretStore, type SecretStore } from './secret-store.js';
 import { PolicySlot } from './policy-slot.js';
 import { RecentMessages } from './recent-messages.js';
 import type { ParsedInput } from './routes.js';
@@ -52,6 +54,8 @@ export interface AssistantOptions {
   locomoData?: string;
   /** The updater's other knobs (tests and benchmarks: a short schedule minute, small recipes). */
   learning?: Omit<UpdaterOptions, 'locomoData'>;
+  /** Where the model server's API key is kept (the desktop app: Electron's safeStorage); default a 0600 file in the profile. */
+  secrets?: SecretStore;
 }
 
 /** Everything `open` prepares for one profile. */
@@ -70,6 +74,7 @@ interface OpenedProfile {
   updater: Updater;
   warnings: string[];
   hubUrl: string | undefined;
+  secrets: SecretStore;
 }
 
 /** Recently embedded texts kept: a turn embeds its question and its facts twice each. */
@@ -103,6 +108,7 @@ export class Assistant {
   private readonly policies: OpenedProfile['policies'];
   private readonly feedback: FeedbackLog;
   private readonly updater: Updater;
+  private readonly secrets: SecretStore;
   /** Why a trained policy could not be used when the profile opened (the prior-only policy stands in). */
   readonly warnings: string[];
 
@@ -117,6 +123,7 @@ export class Assistant {
     this.feedback = profile.feedback;
     this.updater = profile.updater;
     this.warnings = profile.warnings;
+    this.secrets = profile.secrets;
     const { store, embedder, messages, episodes } = profile;
     const learning = () => this.current.settings.learning.enabled;
     this.turn = {
@@ -129,6 +136,7 @@ export class Assistant {
       recorder: new EpisodeRecorder(episodes, learning),
       ingests: new SerialQueue(),
       conversations: ConversationLog.open(profile.layout.conversations),
+      reply: () => ({ temperature: this.current.settings.temperature, instructions: this.current.settings.system_prompt }),
       closing: this.shutdown.signal,
     };
     this.review = new OperationReview(store, profile.feedback, learning);
@@ -148,7 +156,8 @@ export class Assistant {
       store = await MemoryStore.open({ uri: layout.memory, embedder });
       const { messages, feedback, episodes } = store.tables;
       if (!episodes) throw new Error(`the memory database at ${layout.memory} has no episodes table`); // a writable open creates it
-      const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, options.chatModel);
+      const secrets = options.secrets ?? new FileSecretStore(layout.apiKey);
+      const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, secrets, options.chatModel);
       const policies = { answer: new PolicySlot(answer), manager: new PolicySlot(manager) };
       const logs = { messages: new MessageLog(messages), feedback: new FeedbackLog(feedback), episodes: new EpisodeLog(episodes) };
       const locomoData = options.locomoData ?? process.env.MEMR1_LOCOMO;
@@ -157,7 +166,7 @@ export class Assistant {
         { ...options.learning, ...(locomoData ? { locomoData } : {}) },
       );
       const warnings = [...answer.warnings, ...manager.warnings];
-      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl });
+      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl, secrets });
     } catch (error) {
       await store?.close();
       if (!options.embedder) await inner.dispose();
@@ -254,13 +263,14 @@ export class Assistant {
 
       'models.list': async () => ({ current: this.current.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
       'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),
+      'models.server_models': async ({ base_url }) => ({ models: await OpenAiChatModel.listModels(base_url, (await this.secrets.get()) ?? process.env.MEMR1_LLM_API_KEY) }),
       'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.current.settings.embedder, dimension: this.embedder.dimension } }),
       'models.download': ({ id, dtype }, emit, signal) => this.track(() => this.downloads.run(id, dtype, emit, AbortSignal.any([signal, this.shutdown.signal]))),
 
       ...training,
       'training.start': (input, emit, signal) => this.track(() => training['training.start'](input, emit, signal)),
 
-      'settings.get': async () => settingsView(this.current.settings, this.layout.dir),
+      'settings.get': async () => settingsView(this.current.settings, this.layout.dir, (await this.secrets.get()) !== undefined),
       'settings.update': (patch) => this.updateSettings(patch),
     };
   }
@@ -304,6 +314,8 @@ export class Assistant {
         embedder: patch.embedder ?? this.current.settings.embedder,
         device: patch.device ?? this.current.settings.device,
         theme: patch.theme ?? this.current.settings.theme,
+        temperature: patch.temperature ?? this.current.settings.temperature,
+        system_prompt: patch.system_prompt ?? this.current.settings.system_prompt,
       };
       if (next.embedder !== this.current.settings.embedder) {
         throw new ApiError(
@@ -312,13 +324,21 @@ export class Assistant {
             'To switch, export the memories, open a new profile with the new embedder, and import them there',
         );
       }
-      // Only a chat model named in the change is loaded now; one already in use is kept.
-      const loaded = next.chat_model === this.current.settings.chat_model && this.chatModel.status().ready;
-      if (patch.chat_model !== undefined && !loaded) await this.chatModel.select(next.chat_model, next.device);
-      else await this.chatModel.setDevice(next.device);
+      // Only a chat model named in the change is loaded now; one already in use is kept. A new key reconnects a server model.
+      const previousKey = await this.secrets.get();
+      if (patch.api_key !== undefined) await this.secrets.set(patch.api_key);
+      const keyChanged = patch.api_key !== undefined && next.chat_model?.startsWith('openai:');
+      const loaded = next.chat_model === this.current.settings.chat_model && this.chatModel.status().ready && !keyChanged;
+      try {
+        if ((patch.chat_model !== undefined || keyChanged) && !loaded) await this.chatModel.select(next.chat_model, next.device);
+        else await this.chatModel.setDevice(next.device);
+      } catch (error) {
+        if (patch.api_key !== undefined) await this.secrets.set(previousKey ?? null); // a key the server refused is not kept
+        throw error;
+      }
       await saveSettings(this.layout.settings, next);
       this.current.settings = next;
-      return settingsView(next, this.layout.dir);
+      return settingsView(next, this.layout.dir, (await this.secrets.get()) !== undefined);
     });
   }
 

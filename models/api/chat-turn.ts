@@ -30,6 +30,8 @@ export interface ChatTurnParts {
   recorder: EpisodeRecorder;
   /** Memory Manager runs, one at a time: each decision depends on the memories the previous one left. */
   ingests: SerialQueue;
+  /** The user's choices for replies, read at each turn (Settings may change them between turns). */
+  reply: () => { temperature: number; instructions: string };
   /** Titles, deletions, and how each reply ended with the memories it used. */
   conversations: ConversationLog;
   /** Set when the app is shutting down: a turn then ends without its Memory Manager run. */
@@ -90,7 +92,8 @@ export async function runChatTurn(
     }
     emit({ type: 'memories', turn_id: turnId, memories: kept.map(withoutVector) });
     const llm = await model();
-    for await (const chunk of llm.stream(chatPrompt(input.text, kept, history), { maxTokens: MAX_REPLY_TOKENS, signal })) {
+    const { temperature, instructions } = parts.reply();
+    for await (const chunk of llm.stream(chatPrompt(input.text, kept, history, instructions), { maxTokens: MAX_REPLY_TOKENS, temperature, signal })) {
       reply += chunk.text;
       emit({ type: 'token', text: chunk.text });
     }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
-import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
+import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
 const id = z.string().min(1).max(100);
@@ -84,6 +84,8 @@ export const ROUTES = {
     }),
   ),
   'models.select': unary(z.strictObject({ spec }), Settings),
+  /** The models an OpenAI-compatible server lists at `GET <base_url>/models` (with the stored API key). */
+  'models.server_models': unary(z.strictObject({ base_url: z.string().url().max(2_000) }), z.object({ models: z.array(z.string()) })),
   'models.status': unary(
     noInput,
     z.object({
@@ -120,7 +122,16 @@ export const ROUTES = {
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(
-    z.strictObject({ chat_model: spec.nullable().optional(), embedder: spec.optional(), device: z.enum(DEVICE_CHOICES).optional(), theme: z.enum(THEMES).optional() }),
+    z.strictObject({
+      chat_model: spec.nullable().optional(),
+      embedder: spec.optional(),
+      device: z.enum(DEVICE_CHOICES).optional(),
+      theme: z.enum(THEMES).optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).optional(),
+      /** Stored, never returned; null forgets it. Used for OpenAI-compatible servers. */
+      api_key: z.string().trim().min(1).max(1_000).nullable().optional(),
+    }),
     Settings,
   ),
 } as const;

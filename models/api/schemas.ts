@@ -69,6 +69,9 @@ export const ChatSessionView = z.object({
 export type ChatSessionView = z.infer<typeof ChatSessionView>;
 
 export const DEVICE_CHOICES = ['auto', 'cpu', 'gpu'] as const;
+/** A little variety in chat replies; the agents' own prompts always run at 0. */
+export const DEFAULT_TEMPERATURE = 0.7;
+export const MAX_SYSTEM_PROMPT_CHARS = 4_000;
 export const THEMES = ['system', 'light', 'dark'] as const;
 
 /** The profile's settings (`<profile>/settings.json`); `profile_dir` is where they live and cannot be changed. */
@@ -78,6 +81,12 @@ export const Settings = z.object({
   embedder: z.string(),
   device: z.enum(DEVICE_CHOICES),
   theme: z.enum(THEMES),
+  /** The chat reply's sampling temperature (0: always the likeliest words). */
+  temperature: z.number(),
+  /** The user's own instructions for every reply ("answer in French", "be brief"). */
+  system_prompt: z.string(),
+  /** Whether the model server's API key is stored; the key itself never leaves the engine. */
+  api_key_set: z.boolean(),
   profile_dir: z.string(),
 });
 export type Settings = z.infer<typeof Settings>;

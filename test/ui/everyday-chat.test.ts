@@ -116,9 +116,9 @@ describe('web UI: everyday chat (issue 15)', () => {
     expect(await code.locator('.hljs-keyword').count()).toBeGreaterThan(0);
     expect(await turn.locator('img, script').count()).toBe(0);
     await turn.getByText('<img src="x"', { exact: false }).waitFor(); // shown as the text it is
-    expect(await page.evaluate(() => (window as { hacked?: number }).hacked)).toBeUndefined();
+    expect(await page.evaluate('window.hacked')).toBeUndefined();
     await turn.getByRole('button', { name: 'Copy code' }).click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('for i in range(3):\n    print(i)');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe('for i in range(3):\n    print(i)');
     await ui.screenshot('chat-markdown-1280-light');
   });
 
@@ -236,13 +236,13 @@ describe('layout and keyboard', () => {
   it('the skip link reaches the message box first; at 720 px the sidebar folds behind Menu and only the content pane scrolls', async () => {
     await nav('Learning').click();
     // The skip link is the page's first stop for Tab: what a keyboard user meets first from the top.
-    const firstStop = await page.evaluate(() => document.querySelector<HTMLElement>('a[href], button, input, select, textarea, [tabindex]')?.textContent?.trim());
+    const firstStop = await page.evaluate(`document.querySelector('a[href], button, input, select, textarea, [tabindex]')?.textContent?.trim()`);
     expect(firstStop).toBe('Skip to the message box');
     const skip = page.getByRole('link', { name: 'Skip to the message box' });
     await skip.focus();
     expect(await skip.isVisible()).toBe(true); // shown while focused
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
+    await expect.poll(() => page.evaluate(`document.activeElement?.getAttribute('aria-label')`)).toBe('Message');
 
     for (const width of [1280, 720]) {
       await page.setViewportSize({ width, height: 820 });
@@ -251,7 +251,7 @@ describe('layout and keyboard', () => {
         await nav(view).click();
         await page.waitForTimeout(100);
         // The window itself never scrolls: each screen scrolls inside its pane.
-        expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
+        expect(await page.evaluate('document.scrollingElement.scrollHeight <= window.innerHeight')).toBe(true);
       }
     }
     await expect.poll(() => page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false); // folded away again after choosing
@@ -273,6 +273,7 @@ describe('screenshots at 1280 and 720 px, light and dark', () => {
         }
         if (width < 900) {
           await page.getByRole('button', { name: 'Menu' }).click();
+          await page.waitForTimeout(300); // the slide-in
           await ui.screenshot(`sidebar-${width}-${theme}`);
           await page.keyboard.press('Escape');
         }
