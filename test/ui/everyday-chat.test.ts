@@ -232,6 +232,44 @@ describe('web UI: everyday chat (issue 15)', () => {
   });
 });
 
+describe('settings people need', () => {
+  it('an API key typed once lists the server’s models and is never shown again; temperature and instructions are saved; a model folder can be chosen', async () => {
+    const KEY = 'sk-ui-test-42';
+    const keyed = await startOpenAiChatServer({ ...serverOptions, models: ['keyed-small', 'keyed-large'], apiKey: KEY });
+    try {
+      await nav('Settings').click();
+      await page.getByRole('textbox', { name: 'Server URL' }).fill(keyed.baseUrl);
+      await page.getByLabel('API key (only if the server needs one)').fill(KEY);
+      await page.getByRole('button', { name: 'List the server’s models' }).click();
+      await page.getByRole('combobox', { name: 'Model name' }).selectOption('keyed-large');
+      await page.getByRole('button', { name: 'Use this server' }).click();
+      await expect.poll(async () => (await call(ui.assistant, 'settings.get', {})).chat_model).toBe(`openai:${keyed.baseUrl}#keyed-large`);
+      expect(await call(ui.assistant, 'settings.get', {})).toMatchObject({ api_key_set: true });
+      expect(await page.getByLabel('API key (only if the server needs one)').inputValue()).toBe('');
+      expect(await page.getByLabel('API key (only if the server needs one)').getAttribute('placeholder')).toMatch(/A key is stored/);
+      expect(await page.content()).not.toContain(KEY);
+
+      await page.getByRole('slider', { name: /Creativity/ }).fill('1.2');
+      await page.getByRole('textbox', { name: 'Instructions for every reply' }).fill('Keep it short.');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').getByText('Saved.').waitFor();
+      expect(await call(ui.assistant, 'settings.get', {})).toMatchObject({ temperature: 1.2, system_prompt: 'Keep it short.' });
+      await ui.screenshot('settings-replies-1280-light');
+
+      await page.getByRole('radio', { name: /On this computer/ }).check();
+      await page.getByRole('textbox', { name: 'A model folder on this computer' }).fill(ui.assistant.profileDir);
+      await page.getByRole('button', { name: 'Use this folder' }).click();
+      await page.getByRole('alert').getByText(`Could not use that folder: ${ui.assistant.profileDir} holds no ONNX weights`, { exact: false }).waitFor();
+      expect(ui.pageErrors.splice(0)).toEqual(['console: Failed to load resource: the server responded with a status of 404 (Not Found)']);
+      await page.getByRole('alert').getByRole('button', { name: 'Dismiss error' }).click();
+      await call(ui.assistant, 'models.select', { spec: `openai:${chatServer.baseUrl}#${MODEL}` });
+      await page.reload();
+    } finally {
+      await keyed.close();
+    }
+  });
+});
+
 describe('layout and keyboard', () => {
   it('the skip link reaches the message box first; at 720 px the sidebar folds behind Menu and only the content pane scrolls', async () => {
     await nav('Learning').click();
