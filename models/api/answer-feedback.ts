@@ -16,7 +16,7 @@ export async function recordAnswerFeedback(
   input: ParsedInput<'chat.feedback'>,
 ): Promise<AnswerFeedbackView> {
   if (!parts.learning) {
-    throw new ApiError('CONFLICT', 'learning is off, so feedback on replies is not kept; turn learning on first (the Learning screen, or training.configure {"enabled": true})');
+    throw new ApiError('CONFLICT', 'Learning is off, so feedback on replies is not kept. Turn learning on first, in the Learning screen.');
   }
   const message = await parts.messages.get(input.message_id);
   if (message?.role !== 'assistant') throw new ApiError('NOT_FOUND', `no assistant reply with id ${input.message_id}`);

@@ -240,7 +240,7 @@ export class Assistant {
         try {
           data = JSON.parse(content);
         } catch (error) {
-          throw new ApiError('BAD_INPUT', `content is not JSON (${(error as Error).message}); import takes a file made by memory.export in JSON`);
+          throw new ApiError('BAD_INPUT', `That file is not JSON (${(error as Error).message}). Import takes a file made by "Export JSON".`);
         }
         return { imported: (await importJson(store, data)).imported };
       },

@@ -80,13 +80,24 @@ describe('settings and the chat model', () => {
   it('persists settings atomically in <profile>/settings.json and reads them back on the next open', async () => {
     const profileDir = tempDir();
     const assistant = await openAssistant(profileDir);
-    expect(await call(assistant, 'settings.get', {})).toEqual({ chat_model: null, embedder: 'use-lite', device: 'auto', theme: 'system', profile_dir: profileDir });
+    expect(await call(assistant, 'settings.get', {})).toEqual({
+      chat_model: null,
+      embedder: 'use-lite',
+      device: 'auto',
+      theme: 'system',
+      temperature: 0.7,
+      system_prompt: '',
+      api_key_set: false,
+      profile_dir: profileDir,
+    });
     expect(await call(assistant, 'settings.update', { theme: 'dark', device: 'cpu' })).toMatchObject({ theme: 'dark', device: 'cpu' });
     expect(JSON.parse(readFileSync(join(profileDir, 'settings.json'), 'utf8'))).toEqual({
       chat_model: null,
       embedder: 'use-lite',
       device: 'cpu',
       theme: 'dark',
+      temperature: 0.7,
+      system_prompt: '',
       learning: { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 },
     });
     expect(readdirSync(profileDir).filter((name) => name.includes('.tmp'))).toEqual([]);
