@@ -23,6 +23,7 @@ import { recordAnswerFeedback } from './answer-feedback.js';
 import { ApiError } from './api-error.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
+import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
@@ -235,6 +236,8 @@ export class Assistant {
         if (format === 'json') return { filename: `memories-${date}.json`, content: JSON.stringify(await exportJson(store), null, 1) };
         return { filename: `memories-${date}.md`, content: await exportMarkdown(store) };
       },
+      'memory.clear': () => clearAllMemories(store),
+      'memory.undo_clear': ({ clear_id }) => undoClear(store, clear_id),
       'memory.import': async ({ content }) => {
         let data: unknown;
         try {

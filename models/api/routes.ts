@@ -66,6 +66,9 @@ export const ROUTES = {
   'memory.history': unary(z.strictObject({ id }), items(OperationView)),
   'memory.undo': unary(z.strictObject({ op_id: id }), OperationView),
   'memory.export': unary(z.strictObject({ format: z.enum(['json', 'markdown']) }), z.object({ filename: z.string(), content: z.string() })),
+  /** Deletes every memory, journaled as one group: `memory.undo_clear` with the returned id brings them all back. */
+  'memory.clear': unary(noInput, z.object({ clear_id: z.string(), cleared: z.number().int() })),
+  'memory.undo_clear': unary(z.strictObject({ clear_id: id }), z.object({ restored: z.number().int() })),
   'memory.import': unary(z.strictObject({ content: z.string().min(1).max(MAX_IMPORT_CHARS) }), z.object({ imported: z.number().int() })),
 
   'ops.list': unary(z.strictObject({ status: z.enum(OP_STATUSES).optional(), turn_id: id.optional(), limit: z.number().int().min(1).max(1_000).default(50) }), items(OperationView)),

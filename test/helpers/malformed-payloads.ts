@@ -32,6 +32,8 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'memory.undo': { op_id: 'no-such-op' },
   'memory.export': { format: 'json' },
   'memory.import': { content: '{}' },
+  'memory.clear': {},
+  'memory.undo_clear': { clear_id: 'clear:none' },
   'ops.list': { limit: 3 },
   'ops.accept': { op_id: 'no-such-op' },
   'ops.reject': { op_id: 'no-such-op' },

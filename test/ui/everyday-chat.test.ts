@@ -230,6 +230,18 @@ describe('web UI: everyday chat (issue 15)', () => {
     await page.locator('li.focused').getByText(/Lisbon/).waitFor();
     expect(await nav('Chat').getAttribute('aria-current')).toBe('page');
   });
+
+  it('Clear all deletes every memory, and one Undo brings them all back', async () => {
+    const before = (await call(ui.assistant, 'memory.list', {})).items.map((m) => m.text).sort();
+    await nav('Memory').click();
+    await page.getByRole('button', { name: 'Clear all' }).click();
+    await page.getByRole('group', { name: /^Delete all \d+ memories\?/ }).getByRole('button', { name: 'Delete them all' }).click();
+    await page.getByText('No memories yet. Chat, or add one by hand.').waitFor();
+    expect((await call(ui.assistant, 'memory.list', {})).total).toBe(0);
+    await page.getByRole('status').filter({ hasText: `Deleted ${before.length} memories.` }).getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('status').getByText(`Brought back ${before.length} memories.`).waitFor();
+    expect((await call(ui.assistant, 'memory.list', {})).items.map((m) => m.text).sort()).toEqual(before);
+  });
 });
 
 describe('settings people need', () => {
