@@ -30,8 +30,6 @@ export interface SessionNote {
   session_id: string;
   /** The user's name for the chat; null: titled from its first message. */
   title: string | null;
-  created_at: string;
-  updated_at: string;
   deleted: boolean;
 }
 
@@ -86,11 +84,6 @@ export class ConversationLog {
     return this.sessions.get(sessionId);
   }
 
-  /** Every chat, the most recently used first. */
-  allSessions(): SessionNote[] {
-    return [...this.sessions.values()].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
-  }
-
   turn(turnId: string): TurnNote | undefined {
     return this.turns.get(turnId);
   }
@@ -109,11 +102,9 @@ export class ConversationLog {
       this.feedback.set(entry.message_id, entry);
       return;
     }
-    const session = this.sessions.get(entry.session_id) ?? { session_id: entry.session_id, title: null, created_at: entry.at, updated_at: entry.at, deleted: false };
-    if (entry.type === 'turn') {
-      this.turns.set(entry.turn_id, entry);
-      session.updated_at = entry.at;
-    } else if (entry.type === 'title') session.title = entry.title;
+    const session = this.sessions.get(entry.session_id) ?? { session_id: entry.session_id, title: null, deleted: false };
+    if (entry.type === 'turn') this.turns.set(entry.turn_id, entry);
+    else if (entry.type === 'title') session.title = entry.title;
     else session.deleted = entry.deleted;
     this.sessions.set(entry.session_id, session);
   }

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
@@ -61,8 +63,9 @@ describe('conversations (real store, real embedder, scripted chat model)', () =>
       expect((await call(assistant, 'chat.history', {})).session_id).toBe('chat-b');
       await call(assistant, 'chat.delete', { session_id: 'chat-a', deleted: false });
 
-      // All of it survives a restart.
+      // All of it survives a restart, even a crash that tore the log's last line.
       await assistant.close();
+      appendFileSync(join(profileDir, 'conversations.jsonl'), '{"type":"title","at":"2026-');
       assistant = await Assistant.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
       expect((await call(assistant, 'chat.sessions', {})).items.map((s) => [s.session_id, s.title])).toEqual([
         ['chat-a', 'I moved to Lisbon last spring.'],

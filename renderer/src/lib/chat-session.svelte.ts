@@ -48,7 +48,6 @@ class ChatSession {
   entries: ChatEntry[] = $state([]);
   /** The open conversation; a new chat gets its id on its first message. */
   sessionId: string | null = $state(null);
-  title: string | null = $state(null);
   /** "Don't remember this": the open chat reads and writes no memory and is not stored. */
   temporary = $state(false);
   /** The message to scroll to once shown (a memory's source). */
@@ -89,7 +88,6 @@ class ChatSession {
     ]);
     const byTurn = managerOperationsByTurn(operations.items);
     this.sessionId = history.messages.length ? history.session_id : null;
-    this.title = history.messages.length ? history.title : null;
     this.temporary = false;
     this.entries = history.messages.map((message) => entryFrom(message, byTurn));
     this.focusMessageId = focusMessageId;
@@ -101,14 +99,12 @@ class ChatSession {
     this.#loaded = true;
     this.entries = [];
     this.sessionId = null;
-    this.title = null;
     this.temporary = temporary;
   }
 
   send(text: string): void {
     const first = this.sessionId === null;
     this.sessionId ??= crypto.randomUUID();
-    if (first && !this.temporary) this.title = text.length > 48 ? `${text.slice(0, 47)}…` : text;
     const key = crypto.randomUUID();
     this.entries.push({ role: 'user', key: `${key}-user`, text, messageId: null });
     this.entries.push({ role: 'assistant', key, text: '', turnId: null, messageId: null, feedback: null, memories: [], operations: null, state: 'thinking', error: null });
