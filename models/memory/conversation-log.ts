@@ -46,13 +46,17 @@ export class ConversationLog {
   private readonly turns = new Map<string, TurnNote>();
   private readonly feedback = new Map<string, FeedbackNote>();
   private readonly writes = new SerialQueue();
+  /** The file ends in a line torn by a crash: the next entry starts on a line of its own. */
+  private torn = false;
 
   private constructor(private readonly path: string) {}
 
   static open(path: string): ConversationLog {
     const log = new ConversationLog(path);
     if (!existsSync(path)) return log;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const text = readFileSync(path, 'utf8');
+    log.torn = text.length > 0 && !text.endsWith('\n');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         log.apply(Entry.parse(JSON.parse(line)));
@@ -93,7 +97,10 @@ export class ConversationLog {
   }
 
   private async write(entry: Entry): Promise<void> {
-    await this.writes.run(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 }));
+    await this.writes.run(async () => {
+      await appendFile(this.path, `${this.torn ? '\n' : ''}${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      this.torn = false;
+    });
     this.apply(entry);
   }
 

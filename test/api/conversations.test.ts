@@ -72,6 +72,11 @@ describe('conversations (real store, real embedder, scripted chat model)', () =>
         ['chat-b', 'Rex'],
       ]);
       expect(await assistant.dispatch('chat.rename', { session_id: 'nope', title: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      // What is written after the torn line counts too.
+      await call(assistant, 'chat.rename', { session_id: 'chat-a', title: 'Lisbon' });
+      await assistant.close();
+      assistant = await Assistant.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
+      expect((await call(assistant, 'chat.sessions', {})).items.map((s) => s.title)).toEqual(['Lisbon', 'Rex']);
     } finally {
       await assistant.close();
     }
