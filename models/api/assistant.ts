@@ -250,13 +250,14 @@ export class Assistant {
 
       'ops.list': async ({ status, turn_id, limit }) => {
         const ops = await store.recentOperations(limit, 0, { status, turn_id });
+        if (status !== 'applied') return { items: ops.map(operationView) };
+        // The review queue: each item says whether its memory changed since.
+        const outdated = await this.review.outdatedAmong(ops);
         return {
-          items: await Promise.all(
-            ops.map(async (op) => {
-              const outdated = await this.review.outdated(op);
-              return { ...operationView(op), ...(outdated && { outdated: { current: outdated.current && withoutVector(outdated.current) } }) };
-            }),
-          ),
+          items: ops.map((op) => {
+            const changed = outdated.get(op.op_id);
+            return { ...operationView(op), ...(changed && { outdated: { current: changed.current && withoutVector(changed.current) } }) };
+          }),
         };
       },
       'ops.accept': async ({ op_id }) => operationView(await this.review.accept(op_id)),

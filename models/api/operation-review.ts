@@ -23,8 +23,12 @@ export class OperationReview {
    * out of date: judging it would judge text the memory no longer has.
    */
   async outdated(op: OperationRecord): Promise<{ current: MemoryRecord | null } | undefined> {
-    if (op.status !== 'applied') return undefined;
-    return (await this.store.changedSince(op)) ?? undefined;
+    return (await this.outdatedAmong([op])).get(op.op_id);
+  }
+
+  /** `outdated` for a whole list (the review queue), by op id, with one read of the memories. */
+  outdatedAmong(ops: readonly OperationRecord[]): Promise<Map<string, { current: MemoryRecord | null }>> {
+    return this.store.changedSinceMany(ops.filter((op) => op.status === 'applied'));
   }
 
   async accept(opId: string): Promise<OperationRecord> {

@@ -34,7 +34,7 @@ export const OperationView = z.object({
   turn_id: z.string().nullable(),
   undoes: z.string().nullable(),
   /**
-   * `ops.list` only: set on an operation awaiting review whose memory changed
+   * `ops.list {status: 'applied'}` only: set on an operation awaiting review whose memory changed
    * since (`current`: the memory now, null when deleted). Such an item cannot
    * be accepted, rejected or edited; `ops.dismiss` takes it off the queue.
    */

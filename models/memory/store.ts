@@ -182,6 +182,19 @@ export class MemoryStore {
     return sameVersion(current, op.after) ? null : { current };
   }
 
+  /** `changedSince` for many operations at once (one read of their memories): by op id, only those that changed. */
+  async changedSinceMany(ops: readonly OperationRecord[]): Promise<Map<string, { current: MemoryRecord | null }>> {
+    this.assertOpen();
+    const targets = ops.filter((op) => op.kind !== 'NOOP' && op.memory_id !== null);
+    const memories = await this.memories.getMany(targets.map((op) => op.memory_id!));
+    const changed = new Map<string, { current: MemoryRecord | null }>();
+    for (const op of targets) {
+      const current = memories.get(op.memory_id!) ?? null;
+      if (!sameVersion(current, op.after)) changed.set(op.op_id, { current });
+    }
+    return changed;
+  }
+
   async recentOperations(limit = 50, offset = 0, filter: OperationFilter = {}): Promise<OperationRecord[]> {
     this.assertOpen();
     return this.journal.recent(limit, offset, filter);
