@@ -6,10 +6,12 @@ import { createEmbedder } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import { EpisodeRecorder } from '../learning/episode-recorder.js';
 import { Updater, type UpdaterOptions } from '../learning/updater.js';
-import type { ChatModel } from '../llm/chat-model.js';
+import { ChatModelError, type ChatModel } from '../llm/chat-model.js';
+import { OpenAiChatModel } from '../llm/openai-chat.js';
 import { EpisodeLog } from '../memory/episode-log.js';
 import { exportJson, exportMarkdown, importJson } from '../memory/export.js';
 import { FeedbackLog } from '../memory/feedback-log.js';
+import { ConversationLog } from '../memory/conversation-log.js';
 import { storeHealth } from '../memory/health.js';
 import { MessageLog } from '../memory/message-log.js';
 import { operationView, withoutVector } from '../memory/records.js';
@@ -22,11 +24,15 @@ import { recordAnswerFeedback } from './answer-feedback.js';
 import { ApiError } from './api-error.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
+import { clearAllMemories, undoClear } from './clear-memories.js';
+import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
+import { searchMemories } from './memory-search.js';
 import { ModelDownloads } from './model-downloads.js';
 import type { LearningSettings } from './learning-schemas.js';
 import { OperationReview } from './operation-review.js';
+import { FileSecretStore, type SecretStore } from './secret-store.js';
 import { PolicySlot } from './policy-slot.js';
 import { RecentMessages } from './recent-messages.js';
 import type { ParsedInput } from './routes.js';
@@ -50,6 +56,8 @@ export interface AssistantOptions {
   locomoData?: string;
   /** The updater's other knobs (tests and benchmarks: a short schedule minute, small recipes). */
   learning?: Omit<UpdaterOptions, 'locomoData'>;
+  /** Where the model server's API key is kept (the desktop app: Electron's safeStorage); default a 0600 file in the profile. */
+  secrets?: SecretStore;
 }
 
 /** Everything `open` prepares for one profile. */
@@ -68,6 +76,7 @@ interface OpenedProfile {
   updater: Updater;
   warnings: string[];
   hubUrl: string | undefined;
+  secrets: SecretStore;
 }
 
 /** Recently embedded texts kept: a turn embeds its question and its facts twice each. */
@@ -89,6 +98,8 @@ export class Assistant {
   private closing: Promise<void> | undefined;
   /** Chat turns being served now: while there are any, a learning run backs off. */
   private chatTurns = 0;
+  /** Each reply in progress, by turn id, for the user's Stop. */
+  private readonly replies = new Map<string, AbortController>();
 
   private readonly layout: ProfileLayout;
   private readonly current: { settings: StoredSettings };
@@ -99,6 +110,7 @@ export class Assistant {
   private readonly policies: OpenedProfile['policies'];
   private readonly feedback: FeedbackLog;
   private readonly updater: Updater;
+  private readonly secrets: SecretStore;
   /** Why a trained policy could not be used when the profile opened (the prior-only policy stands in). */
   readonly warnings: string[];
 
@@ -113,6 +125,7 @@ export class Assistant {
     this.feedback = profile.feedback;
     this.updater = profile.updater;
     this.warnings = profile.warnings;
+    this.secrets = profile.secrets;
     const { store, embedder, messages, episodes } = profile;
     const learning = () => this.current.settings.learning.enabled;
     this.turn = {
@@ -124,6 +137,8 @@ export class Assistant {
       managerPolicy: profile.policies.manager,
       recorder: new EpisodeRecorder(episodes, learning),
       ingests: new SerialQueue(),
+      conversations: ConversationLog.open(profile.layout.conversations),
+      reply: () => ({ temperature: this.current.settings.temperature, instructions: this.current.settings.system_prompt }),
       closing: this.shutdown.signal,
     };
     this.review = new OperationReview(store, profile.feedback, learning);
@@ -143,7 +158,8 @@ export class Assistant {
       store = await MemoryStore.open({ uri: layout.memory, embedder });
       const { messages, feedback, episodes } = store.tables;
       if (!episodes) throw new Error(`the memory database at ${layout.memory} has no episodes table`); // a writable open creates it
-      const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, options.chatModel);
+      const secrets = options.secrets ?? new FileSecretStore(layout.apiKey);
+      const chatModel = new ChatModelSlot(current.settings.chat_model, current.settings.device, layout.models, secrets, options.chatModel);
       const policies = { answer: new PolicySlot(answer), manager: new PolicySlot(manager) };
       const logs = { messages: new MessageLog(messages, store.maintenance), feedback: new FeedbackLog(feedback, store.maintenance), episodes: new EpisodeLog(episodes, store.maintenance) };
       const locomoData = options.locomoData ?? process.env.MEMR1_LOCOMO;
@@ -152,7 +168,7 @@ export class Assistant {
         { ...options.learning, ...(locomoData ? { locomoData } : {}) },
       );
       const warnings = [...answer.warnings, ...manager.warnings];
-      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl });
+      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl, secrets });
     } catch (error) {
       await store?.close();
       if (!options.embedder) await inner.dispose();
@@ -187,18 +203,29 @@ export class Assistant {
     const store = this.store;
     const training = trainingHandlers({ updater: this.updater, configure: (patch) => this.configureLearning(patch) });
     return {
-      'chat.history': (input) => this.chatHistory(input),
+      'chat.history': (input) => sessionHistory(this.turn, input),
       'chat.send': (input, emit, signal) => this.track(() => this.chatSend(input, emit, signal)),
-      'chat.feedback': (input) => recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, learning: this.current.settings.learning.enabled }, input),
+      'chat.stop': async ({ turn_id }) => {
+        const reply = this.replies.get(turn_id);
+        reply?.abort();
+        return { stopped: reply !== undefined };
+      },
+      'chat.locate': async ({ message_id }) => {
+        const message = await this.turn.messages.get(message_id);
+        if (!message) throw new ApiError('NOT_FOUND', 'That source is not a message of any chat here (it came from an import, or its chat is gone).');
+        return { session_id: message.session_id, message_id: message.id };
+      },
+      'chat.sessions': (input) => listSessions(this.turn, input),
+      'chat.rename': (input) => renameSession(this.turn, input),
+      'chat.delete': (input) => setSessionDeleted(this.turn, input),
+      'chat.feedback': (input) =>
+        recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, conversations: this.turn.conversations, learning: this.current.settings.learning.enabled }, input),
 
       'memory.list': async ({ offset, limit, subject, from, to }) => {
         const page = await store.list({ offset, limit, subject, from, to });
         return { total: page.total, items: page.items.map(withoutVector) };
       },
-      'memory.search': async ({ query, k, subject, from, to }) => {
-        const hits = await store.search(query, { k, mode: 'hybrid', subject, from, to });
-        return { items: hits.map(({ memory, score }) => ({ memory: withoutVector(memory), score })) };
-      },
+      'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, query, k, { subject, from, to }) }),
       'memory.get': async ({ id }) => withoutVector(await store.get(id)),
       'memory.add': async ({ text, subject, event_time }) => operationView(await store.add({ text, subject, event_time: event_time ?? null })),
       'memory.edit': async ({ id, text, subject, event_time }) => operationView(await store.edit(id, { text, subject, event_time })),
@@ -210,23 +237,38 @@ export class Assistant {
         if (format === 'json') return { filename: `memories-${date}.json`, content: JSON.stringify(await exportJson(store), null, 1) };
         return { filename: `memories-${date}.md`, content: await exportMarkdown(store) };
       },
+      'memory.clear': () => clearAllMemories(store),
+      'memory.undo_clear': ({ clear_id }) => undoClear(store, clear_id),
       'memory.import': async ({ content }) => {
         let data: unknown;
         try {
           data = JSON.parse(content);
         } catch (error) {
-          throw new ApiError('BAD_INPUT', `content is not JSON (${(error as Error).message}); import takes a file made by memory.export in JSON`);
+          throw new ApiError('BAD_INPUT', `That file is not JSON (${(error as Error).message}). Import takes a file made by "Export JSON".`);
         }
         return { imported: (await importJson(store, data)).imported };
       },
 
-      'ops.list': async ({ status, turn_id, limit }) => ({ items: (await store.recentOperations(limit, 0, { status, turn_id })).map(operationView) }),
+      'ops.list': async ({ status, turn_id, limit }) => {
+        const ops = await store.recentOperations(limit, 0, { status, turn_id });
+        if (status !== 'applied') return { items: ops.map(operationView) };
+        // The review queue: each item says whether its memory changed since.
+        const outdated = await this.review.outdatedAmong(ops);
+        return {
+          items: ops.map((op) => {
+            const changed = outdated.get(op.op_id);
+            return { ...operationView(op), ...(changed && { outdated: { current: changed.current && withoutVector(changed.current) } }) };
+          }),
+        };
+      },
       'ops.accept': async ({ op_id }) => operationView(await this.review.accept(op_id)),
       'ops.reject': async ({ op_id }) => operationView(await this.review.reject(op_id)),
       'ops.edit': async ({ op_id, text }) => operationView(await this.review.edit(op_id, text)),
+      'ops.dismiss': async ({ op_id }) => operationView(await this.review.dismiss(op_id)),
 
       'models.list': async () => ({ current: this.current.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
       'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),
+      'models.server_models': async ({ base_url }) => ({ models: await OpenAiChatModel.listModels(base_url, (await this.secrets.get()) ?? process.env.MEMR1_LLM_API_KEY) }),
       'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.current.settings.embedder, dimension: this.embedder.dimension } }),
       'models.download': ({ id, dtype }, emit, signal) => this.track(() => this.downloads.run(id, dtype, emit, AbortSignal.any([signal, this.shutdown.signal]))),
 
@@ -235,25 +277,34 @@ export class Assistant {
 
       'store.health': () => storeHealth(this.layout.memory, store.maintenance.state),
 
-      'settings.get': async () => settingsView(this.current.settings, this.layout.dir),
+      'settings.get': async () => settingsView(this.current.settings, this.layout.dir, (await this.secrets.get()) !== undefined),
       'settings.update': (patch) => this.updateSettings(patch),
     };
   }
 
-  /** A session's messages; without a session, the most recent one (or a new, empty one). */
-  private async chatHistory({ session_id }: ParsedInput<'chat.history'>) {
-    const { messages } = this.turn;
-    const sessionId = session_id ?? (await messages.latestSessionId()) ?? randomUUID();
-    const records = await messages.session(sessionId);
-    return { session_id: sessionId, messages: records.map(({ id, role, text, at, turn_id }) => ({ id, role, text, at, turn_id })) };
-  }
-
   private async chatSend(input: ParsedInput<'chat.send'>, emit: Parameters<RouteHandlers['chat.send']>[1], signal: AbortSignal): Promise<void> {
     if (this.chatTurns++ === 0) this.updater.setChatBusy(true);
+    const turnId = randomUUID();
+    const stop = new AbortController();
+    this.replies.set(turnId, stop);
     try {
-      const llm = await this.chatModel.get();
-      await runChatTurn(this.turn, llm, input, emit, AbortSignal.any([signal, this.shutdown.signal]));
+      let replied = false;
+      const watch: typeof emit = (event) => {
+        if (event.type === 'done' && !replied) {
+          replied = true;
+          this.chatModel.recordCall();
+        }
+        emit(event);
+      };
+      try {
+        await runChatTurn(this.turn, () => this.chatModel.get(), input, watch, AbortSignal.any([signal, this.shutdown.signal, stop.signal]), turnId);
+      } catch (error) {
+        // Only the model's own failures say it is unwell; a stop by the user or a memory error does not.
+        if (!replied && error instanceof ChatModelError) this.chatModel.recordCall(error.message);
+        throw error;
+      }
     } finally {
+      this.replies.delete(turnId);
       if (--this.chatTurns === 0) this.updater.setChatBusy(false);
     }
   }
@@ -270,6 +321,8 @@ export class Assistant {
         embedder: patch.embedder ?? this.current.settings.embedder,
         device: patch.device ?? this.current.settings.device,
         theme: patch.theme ?? this.current.settings.theme,
+        temperature: patch.temperature ?? this.current.settings.temperature,
+        system_prompt: patch.system_prompt ?? this.current.settings.system_prompt,
       };
       if (next.embedder !== this.current.settings.embedder) {
         throw new ApiError(
@@ -278,13 +331,21 @@ export class Assistant {
             'To switch, export the memories, open a new profile with the new embedder, and import them there',
         );
       }
-      // Only a chat model named in the change is loaded now; one already in use is kept.
-      const loaded = next.chat_model === this.current.settings.chat_model && this.chatModel.status().ready;
-      if (patch.chat_model !== undefined && !loaded) await this.chatModel.select(next.chat_model, next.device);
-      else await this.chatModel.setDevice(next.device);
+      // Only a chat model named in the change is loaded now; one already in use is kept. A new key reconnects a server model.
+      const previousKey = await this.secrets.get();
+      if (patch.api_key !== undefined) await this.secrets.set(patch.api_key);
+      const keyChanged = patch.api_key !== undefined && next.chat_model?.startsWith('openai:');
+      const loaded = next.chat_model === this.current.settings.chat_model && this.chatModel.status().ready && !keyChanged;
+      try {
+        if ((patch.chat_model !== undefined || keyChanged) && !loaded) await this.chatModel.select(next.chat_model, next.device);
+        else await this.chatModel.setDevice(next.device);
+      } catch (error) {
+        if (patch.api_key !== undefined) await this.secrets.set(previousKey ?? null); // a key the server refused is not kept
+        throw error;
+      }
       await saveSettings(this.layout.settings, next);
       this.current.settings = next;
-      return settingsView(next, this.layout.dir);
+      return settingsView(next, this.layout.dir, (await this.secrets.get()) !== undefined);
     });
   }
 

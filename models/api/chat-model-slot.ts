@@ -2,16 +2,20 @@ import { existsSync, statSync } from 'node:fs';
 import type { ChatModel } from '../llm/chat-model.js';
 import { createChatModel } from '../llm/create-chat-model.js';
 import { modelFolder } from '../llm/hub-download.js';
+import { OpenAiChatModel } from '../llm/openai-chat.js';
 import type { OnnxDevice } from '../llm/onnx-device.js';
 import { ApiError } from './api-error.js';
 import { folderDtypes, installedDtypes } from './model-catalog.js';
 import type { Settings } from './schemas.js';
+import type { SecretStore } from './secret-store.js';
 
 export interface ChatModelStatus {
   spec: string | null;
   ready: boolean;
   info?: { id: string; backend: string; device: string; deviceReason?: string };
   error?: string;
+  /** How the model's last call went (a chat turn); null before the first one. */
+  last_call: { ok: boolean; at: string; error?: string } | null;
 }
 
 /** The settings' device choice as an ONNX Runtime device: `gpu` is the platform's GPU provider. */
@@ -25,7 +29,13 @@ function onnxDevice(choice: Settings['device']): OnnxDevice | 'auto' {
  * downloaded first (`models.download`), so choosing a model never starts a
  * gigabyte transfer behind the user's back. The dtype is the best one on disk.
  */
-async function loadChatModel(spec: string, device: Settings['device'], modelsDir: string): Promise<ChatModel> {
+async function loadChatModel(spec: string, device: Settings['device'], modelsDir: string, secrets: SecretStore): Promise<ChatModel> {
+  const openai = /^openai:(.+)#(.+)$/.exec(spec);
+  if (openai) {
+    // The key stored in Settings, else the one the environment gives (the CLI's way).
+    const apiKey = (await secrets.get()) ?? process.env.MEMR1_LLM_API_KEY;
+    return OpenAiChatModel.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
+  }
   const onnx = /^onnx:(.+)$/.exec(spec);
   if (!onnx) return createChatModel(spec, { modelsDir });
   const source = onnx[1]!;
@@ -49,11 +59,14 @@ export class ChatModelSlot {
   private model: ChatModel | undefined;
   private loading: Promise<ChatModel> | undefined;
   private lastError: string | undefined;
+  private lastCall: ChatModelStatus['last_call'] = null;
 
   constructor(
     private spec: string | null,
     private device: Settings['device'],
     private readonly modelsDir: string,
+    /** The model server's API key. */
+    private readonly secrets: SecretStore,
     /** A model given by the caller (tests, benchmarks): used until another is selected. */
     injected?: ChatModel,
   ) {
@@ -73,7 +86,7 @@ export class ChatModelSlot {
   private async loadCurrent(spec: string, device: Settings['device']): Promise<ChatModel> {
     const current = () => this.spec === spec && this.device === device;
     try {
-      const model = await loadChatModel(spec, device, this.modelsDir);
+      const model = await loadChatModel(spec, device, this.modelsDir, this.secrets);
       if (!current()) {
         await model.dispose();
         throw new ApiError('CONFLICT', 'the chat model was changed in Settings while it loaded; send the message again');
@@ -89,15 +102,26 @@ export class ChatModelSlot {
     }
   }
 
+  /**
+   * Records how a call to the model went, so the status says whether the
+   * model works now, not only whether it is configured: a server that went
+   * away shows as failing from the first reply that could not reach it.
+   */
+  recordCall(error?: string): void {
+    this.lastCall = { ok: error === undefined, at: new Date().toISOString(), ...(error === undefined ? {} : { error }) };
+  }
+
   /** Loads `spec` (null: none); only when it loads does it replace the current model. */
   async select(spec: string | null, device: Settings['device']): Promise<void> {
-    const next = spec === null ? undefined : await loadChatModel(spec, device, this.modelsDir);
+    const next = spec === null ? undefined : await loadChatModel(spec, device, this.modelsDir, this.secrets);
     const previous = this.model;
     this.model = next;
     this.spec = spec;
     this.device = device;
     this.loading = undefined;
     this.lastError = undefined;
+    // Loading it was a call that worked (a server model answered its model list).
+    this.lastCall = spec === null ? null : { ok: true, at: new Date().toISOString() };
     await previous?.dispose();
   }
 
@@ -119,6 +143,7 @@ export class ChatModelSlot {
       ready: this.model !== undefined,
       ...(info ? { info: { id: info.id, backend: info.backend, device: info.device, deviceReason: info.deviceReason } } : {}),
       ...(this.lastError ? { error: this.lastError } : {}),
+      last_call: this.lastCall,
     };
   }
 

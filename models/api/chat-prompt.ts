@@ -17,13 +17,23 @@ Reply to the user's last message helpfully and briefly, in the user's language. 
  * the paper does, `<event_time>: <text>` per subject) and the session's last
  * messages as chat turns, then the user's message.
  */
-export function chatPrompt(message: string, kept: readonly MemoryRecord[], history: ReadonlyArray<{ role: 'user' | 'assistant'; text: string }>): ChatMessage[] {
+export function chatPrompt(
+  message: string,
+  kept: readonly MemoryRecord[],
+  history: ReadonlyArray<{ role: 'user' | 'assistant'; text: string }>,
+  instructions = '',
+): ChatMessage[] {
   const bySubject = new Map<string, string[]>();
   for (const memory of kept) bySubject.set(memory.subject, [...(bySubject.get(memory.subject) ?? []), memoryLine(memory.event_time, memory.text)]);
   const lines = [...bySubject].flatMap(([subject, memories]) => [`Memories about ${quoteData(subject)}:`, ...memories]);
   return [
-    { role: 'system', content: `${CHAT_SYSTEM}\n\n${dataBlock('memories', lines)}` },
-    ...history.slice(-HISTORY_MESSAGES).map((m) => ({ role: m.role, content: m.text.slice(0, MAX_HISTORY_CHARS) })),
+    // The user's own instructions (Settings) come after the app's: they shape the reply, never how memories are treated.
+    { role: 'system', content: `${CHAT_SYSTEM}${instructions.trim() ? `\n\nThe user's instructions for every reply:\n${instructions.trim()}` : ''}\n\n${dataBlock('memories', lines)}` },
+    // A reply that failed before its first word left an empty message: nothing to show the model.
+    ...history
+      .slice(-HISTORY_MESSAGES)
+      .filter((m) => m.text)
+      .map((m) => ({ role: m.role, content: m.text.slice(0, MAX_HISTORY_CHARS) })),
     { role: 'user', content: message },
   ];
 }

@@ -5,11 +5,13 @@ import type { Embedder } from '../embed/embedder.js';
 import type { EpisodeRecorder } from '../learning/episode-recorder.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { MessageLog, MessageRecord } from '../memory/message-log.js';
-import { operationView, withoutVector } from '../memory/records.js';
+import type { ConversationLog, ReplyOutcome } from '../memory/conversation-log.js';
+import { operationView, withoutVector, type MemoryRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import type { SerialQueue } from '../util/serial-queue.js';
+import { toApiError } from './api-error.js';
 import { chatPrompt } from './chat-prompt.js';
 import type { PolicySlot } from './policy-slot.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -28,6 +30,10 @@ export interface ChatTurnParts {
   recorder: EpisodeRecorder;
   /** Memory Manager runs, one at a time: each decision depends on the memories the previous one left. */
   ingests: SerialQueue;
+  /** The user's choices for replies, read at each turn (Settings may change them between turns). */
+  reply: () => { temperature: number; instructions: string };
+  /** Titles, deletions, and how each reply ended with the memories it used. */
+  conversations: ConversationLog;
   /** Set when the app is shutting down: a turn then ends without its Memory Manager run. */
   closing: AbortSignal;
 }
@@ -35,59 +41,84 @@ export interface ChatTurnParts {
 /** The longest reply, in tokens. */
 const MAX_REPLY_TOKENS = 512;
 
+export interface ChatTurnInput {
+  text: string;
+  session_id?: string | undefined;
+  /** "Don't remember this": no memory is read or written, and the messages are not stored. */
+  temporary?: boolean | undefined;
+}
+
 /**
  * One chat turn (DESIGN §4.1). The Answer Agent retrieves 60 candidates and
  * distils them; the reply streams from a prompt that holds only the kept
- * memories and the session's last messages; the user's message is logged as
- * soon as the reply has started (a write the first token need not wait for);
- * then the Memory Manager decides what the user's message changes in memory.
- * The manager runs after the reply (off its critical path) and even when the
- * client left: what the user said is remembered either way. `signal` stops
- * the reply's generation. With learning on, each policy's choice is recorded
- * as an episode once its target exists (the reply's message, each operation).
+ * memories and the session's last messages; then the Memory Manager decides
+ * what the user's message changes in memory. The user's message is written
+ * as the turn starts (not awaited before the first token), so it is kept even
+ * when no reply comes. A reply that fails or is stopped is stored with what
+ * had arrived, and the conversation log notes how it ended, with the error and
+ * the memories used: a reload shows the turn as it was. The manager runs
+ * after the reply (off its critical path) and even when the client left, but
+ * not after a failed reply (its model is the one that just failed). `signal`
+ * stops the reply's generation. With learning on, each policy's choice is
+ * recorded as an episode once its target exists.
  */
 export async function runChatTurn(
   parts: ChatTurnParts,
-  llm: ChatModel,
-  input: { text: string; session_id?: string | undefined },
+  model: () => Promise<ChatModel>,
+  input: ChatTurnInput,
   emit: (event: RouteEvent<'chat.send'>) => void,
   signal: AbortSignal,
+  turnId: string = randomUUID(),
 ): Promise<void> {
   const { store, embedder, messages, recent } = parts;
   const sessionId = input.session_id ?? randomUUID();
-  const turnId = randomUUID();
-  const history = await recent.get(sessionId);
-  const { distilled, answerEpisode } = await parts.answerPolicy.use(async ({ policy, version }) => {
-    const result = await new AnswerAgent({ store, embedder, policy }).distil(input.text);
-    return { distilled: result, answerEpisode: parts.recorder.answer(result, policy, version) };
-  });
-  emit({ type: 'memories', turn_id: turnId, memories: distilled.kept.map(withoutVector) });
+  const keep = !input.temporary;
+  const log = (role: 'user' | 'assistant', text: string): Promise<MessageRecord> =>
+    keep ? messages.append({ session_id: sessionId, turn_id: turnId, role, text }) : Promise.resolve(unstoredMessage(sessionId, turnId, role, text));
+  const userLogged = log('user', input.text);
+  userLogged.catch(() => undefined); // awaited below: a failure surfaces there, not as an unhandled rejection
 
-  let userLogged: Promise<MessageRecord> | undefined;
-  const logUserMessage = () => {
-    if (!userLogged) {
-      userLogged = messages.append({ session_id: sessionId, turn_id: turnId, role: 'user', text: input.text });
-      userLogged.catch(() => undefined); // awaited below: a failure surfaces there, not as an unhandled rejection
-    }
-    return userLogged;
-  };
+  let kept: MemoryRecord[] = [];
+  let answerEpisode: ((messageId: string, turnId: string) => Promise<void>) | undefined;
   let reply = '';
-  for await (const chunk of llm.stream(chatPrompt(input.text, distilled.kept, history), { maxTokens: MAX_REPLY_TOKENS, signal })) {
-    reply += chunk.text;
-    emit({ type: 'token', text: chunk.text });
-    void logUserMessage();
+  let failure: unknown;
+  try {
+    const history = await recent.get(sessionId);
+    if (keep) {
+      ({ kept, answerEpisode } = await parts.answerPolicy.use(async ({ policy, version }) => {
+        const result = await new AnswerAgent({ store, embedder, policy }).distil(input.text);
+        return { kept: result.kept, answerEpisode: parts.recorder.answer(result, policy, version) };
+      }));
+    }
+    emit({ type: 'memories', turn_id: turnId, memories: kept.map(withoutVector) });
+    const llm = await model();
+    const { temperature, instructions } = parts.reply();
+    for await (const chunk of llm.stream(chatPrompt(input.text, kept, history, instructions), { maxTokens: MAX_REPLY_TOKENS, temperature, signal })) {
+      reply += chunk.text;
+      emit({ type: 'token', text: chunk.text });
+    }
+  } catch (error) {
+    if (!signal.aborted) failure = error;
   }
   reply = reply.trim();
-  const userMessage = await logUserMessage();
+  const outcome: ReplyOutcome = failure !== undefined ? 'failed' : signal.aborted ? 'stopped' : 'done';
+  const userMessage = await userLogged;
   recent.add(userMessage);
-  if (reply || !signal.aborted) {
-    const assistantMessage = await messages.append({ session_id: sessionId, turn_id: turnId, role: 'assistant', text: reply });
-    recent.add(assistantMessage);
-    emit({ type: 'done', turn_id: turnId, message_id: assistantMessage.id, reply });
-    await answerEpisode(assistantMessage.id, turnId);
+  const assistantMessage = await log('assistant', reply);
+  recent.add(assistantMessage);
+  if (keep) {
+    const error = failure === undefined ? null : toApiError(failure);
+    await parts.conversations.noteTurn({ session_id: sessionId, turn_id: turnId, memory_ids: kept.map((m) => m.id), outcome, error });
   }
+  if (failure !== undefined) throw failure;
+  emit({ type: 'done', turn_id: turnId, message_id: assistantMessage.id, reply, outcome: outcome === 'stopped' ? 'stopped' : 'done' });
+  if (keep) await answerEpisode?.(assistantMessage.id, turnId);
 
-  if (parts.closing.aborted) return;
+  if (parts.closing.aborted || !keep) {
+    emit({ type: 'operations', turn_id: turnId, operations: [] });
+    return;
+  }
+  const llm = await model();
   const decisions = await parts.ingests.run(() =>
     parts.managerPolicy.use(async ({ policy, version }) => {
       const manager = new MemoryManager({ store, embedder, llm, policy, policyVersion: version });
@@ -97,4 +128,9 @@ export async function runChatTurn(
     }),
   );
   emit({ type: 'operations', turn_id: turnId, operations: decisions.map((d) => operationView(d.op)) });
+}
+
+/** A temporary chat's message: never written, kept only as the next turn's context. */
+function unstoredMessage(sessionId: string, turnId: string, role: 'user' | 'assistant', text: string): MessageRecord {
+  return { id: randomUUID(), session_id: sessionId, turn_id: turnId, role, text, at: new Date().toISOString() };
 }

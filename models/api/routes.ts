@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
-import { ChatEvent, ChatMessageView, DEVICE_CHOICES, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
+import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
 const id = z.string().min(1).max(100);
@@ -29,8 +29,18 @@ const unary = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) =>
 const stream = <I extends z.ZodType, E extends z.ZodType>(input: I, event: E) => ({ kind: 'stream' as const, input, event });
 
 export const ROUTES = {
-  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), messages: z.array(ChatMessageView) })),
-  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional() }), ChatEvent),
+  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), title: z.string(), messages: z.array(ChatMessageView) })),
+  /** `temporary`: "don't remember this": no memory is read or written and the messages are not stored. */
+  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional(), temporary: z.boolean().optional() }), ChatEvent),
+  /** Stop: the reply in progress ends with what has arrived (`done` with outcome `stopped`); the turn's stream goes on to its operations. */
+  'chat.stop': unary(z.strictObject({ turn_id: id }), z.object({ stopped: z.boolean() })),
+  /** The chat a message belongs to: a memory's sources open the chat at the message it came from. */
+  'chat.locate': unary(z.strictObject({ message_id: id }), z.object({ session_id: z.string(), message_id: z.string() })),
+  /** The conversations, newest first; `query` keeps those with a message (or a title) holding that text. */
+  'chat.sessions': unary(z.strictObject({ query: z.string().max(200).optional() }), items(ChatSessionView)),
+  'chat.rename': unary(z.strictObject({ session_id: id, title: z.string().trim().min(1).max(200) }), ChatSessionView),
+  /** Hides a conversation from the list, or (`deleted: false`) brings it back: the undo. */
+  'chat.delete': unary(z.strictObject({ session_id: id, deleted: z.boolean().default(true) }), ChatSessionView),
   /** Thumbs up / down on a reply, or the user's corrected answer: rewards for the Answer Agent (recorded only while learning is on). */
   'chat.feedback': unary(
     z.discriminatedUnion('kind', [
@@ -56,12 +66,17 @@ export const ROUTES = {
   'memory.history': unary(z.strictObject({ id }), items(OperationView)),
   'memory.undo': unary(z.strictObject({ op_id: id }), OperationView),
   'memory.export': unary(z.strictObject({ format: z.enum(['json', 'markdown']) }), z.object({ filename: z.string(), content: z.string() })),
+  /** Deletes every memory, journaled as one group: `memory.undo_clear` with the returned id brings them all back. */
+  'memory.clear': unary(noInput, z.object({ clear_id: z.string(), cleared: z.number().int() })),
+  'memory.undo_clear': unary(z.strictObject({ clear_id: id }), z.object({ restored: z.number().int() })),
   'memory.import': unary(z.strictObject({ content: z.string().min(1).max(MAX_IMPORT_CHARS) }), z.object({ imported: z.number().int() })),
 
   'ops.list': unary(z.strictObject({ status: z.enum(OP_STATUSES).optional(), turn_id: id.optional(), limit: z.number().int().min(1).max(1_000).default(50) }), items(OperationView)),
   'ops.accept': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.reject': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.edit': unary(z.strictObject({ op_id: id, text: memoryText }), OperationView),
+  /** Takes an out-of-date operation (its memory changed since) off the review queue, unjudged: it becomes `superseded`. */
+  'ops.dismiss': unary(z.strictObject({ op_id: id }), OperationView),
 
   'models.list': unary(
     noInput,
@@ -72,6 +87,8 @@ export const ROUTES = {
     }),
   ),
   'models.select': unary(z.strictObject({ spec }), Settings),
+  /** The models an OpenAI-compatible server lists at `GET <base_url>/models` (with the stored API key). */
+  'models.server_models': unary(z.strictObject({ base_url: z.string().url().max(2_000) }), z.object({ models: z.array(z.string()) })),
   'models.status': unary(
     noInput,
     z.object({
@@ -80,6 +97,8 @@ export const ROUTES = {
         ready: z.boolean(),
         info: z.object({ id: z.string(), backend: z.string(), device: z.string(), deviceReason: z.string().optional() }).optional(),
         error: z.string().optional(),
+        /** The model's last call (a chat reply): the status dot is green only when it worked. */
+        last_call: z.object({ ok: z.boolean(), at: z.string(), error: z.string().optional() }).nullable(),
       }),
       embedder: z.object({ spec: z.string(), dimension: z.number().int() }),
     }),
@@ -109,7 +128,16 @@ export const ROUTES = {
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(
-    z.strictObject({ chat_model: spec.nullable().optional(), embedder: spec.optional(), device: z.enum(DEVICE_CHOICES).optional(), theme: z.enum(THEMES).optional() }),
+    z.strictObject({
+      chat_model: spec.nullable().optional(),
+      embedder: spec.optional(),
+      device: z.enum(DEVICE_CHOICES).optional(),
+      theme: z.enum(THEMES).optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).optional(),
+      /** Stored, never returned; null forgets it. Used for OpenAI-compatible servers. */
+      api_key: z.string().trim().min(1).max(1_000).nullable().optional(),
+    }),
     Settings,
   ),
 } as const;

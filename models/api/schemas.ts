@@ -33,6 +33,12 @@ export const OperationView = z.object({
   status: z.enum(OP_STATUSES),
   turn_id: z.string().nullable(),
   undoes: z.string().nullable(),
+  /**
+   * `ops.list {status: 'applied'}` only: set on an operation awaiting review whose memory changed
+   * since (`current`: the memory now, null when deleted). Such an item cannot
+   * be accepted, rejected or edited; `ops.dismiss` takes it off the queue.
+   */
+  outdated: z.object({ current: MemoryView.nullable() }).optional(),
 });
 export type OperationView = z.infer<typeof OperationView>;
 
@@ -42,10 +48,30 @@ export const ChatMessageView = z.object({
   text: z.string(),
   at: z.string(),
   turn_id: z.string().nullable().optional(),
+  /** A reply: how it ended (`failed` with its error; `stopped` by the user). Absent for turns from before the conversation log. */
+  outcome: z.enum(['done', 'failed', 'stopped']).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  /** A reply: the memories it was given that still exist. */
+  memories: z.array(MemoryView).optional(),
+  /** A reply: the feedback the user gave on it. */
+  feedback: z.object({ kind: z.enum(['answer_up', 'answer_down', 'answer_corrected']), correction: z.string().nullable() }).nullable().optional(),
 });
 export type ChatMessageView = z.infer<typeof ChatMessageView>;
 
+/** A conversation in the sidebar's list. */
+export const ChatSessionView = z.object({
+  session_id: z.string(),
+  /** The user's name for it, else its first message, shortened. */
+  title: z.string(),
+  updated_at: z.string(),
+  messages: z.number().int(),
+});
+export type ChatSessionView = z.infer<typeof ChatSessionView>;
+
 export const DEVICE_CHOICES = ['auto', 'cpu', 'gpu'] as const;
+/** A little variety in chat replies; the agents' own prompts always run at 0. */
+export const DEFAULT_TEMPERATURE = 0.7;
+export const MAX_SYSTEM_PROMPT_CHARS = 4_000;
 export const THEMES = ['system', 'light', 'dark'] as const;
 
 /** The profile's settings (`<profile>/settings.json`); `profile_dir` is where they live and cannot be changed. */
@@ -55,6 +81,12 @@ export const Settings = z.object({
   embedder: z.string(),
   device: z.enum(DEVICE_CHOICES),
   theme: z.enum(THEMES),
+  /** The chat reply's sampling temperature (0: always the likeliest words). */
+  temperature: z.number(),
+  /** The user's own instructions for every reply ("answer in French", "be brief"). */
+  system_prompt: z.string(),
+  /** Whether the model server's API key is stored; the key itself never leaves the engine. */
+  api_key_set: z.boolean(),
   profile_dir: z.string(),
 });
 export type Settings = z.infer<typeof Settings>;
@@ -109,7 +141,8 @@ export const StreamError = ApiErrorBody.extend({ type: z.literal('error') });
 export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('memories'), turn_id: z.string(), memories: z.array(MemoryView) }),
   z.object({ type: z.literal('token'), text: z.string() }),
-  z.object({ type: z.literal('done'), turn_id: z.string(), message_id: z.string(), reply: z.string() }),
+  /** `outcome` `stopped`: the user stopped the reply; `reply` is what had arrived. */
+  z.object({ type: z.literal('done'), turn_id: z.string(), message_id: z.string(), reply: z.string(), outcome: z.enum(['done', 'stopped']) }),
   z.object({ type: z.literal('operations'), turn_id: z.string(), operations: z.array(OperationView) }),
   StreamError,
 ]);

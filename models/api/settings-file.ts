@@ -5,7 +5,7 @@ import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { LearningSettings } from './learning-schemas.js';
-import { DEVICE_CHOICES, THEMES, type Settings } from './schemas.js';
+import { DEFAULT_TEMPERATURE, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, THEMES, type Settings } from './schemas.js';
 
 /** Learning is off until the user opts in (DESIGN §9); the rest are the Learning screen's starting choices. */
 export const DEFAULT_LEARNING: LearningSettings = { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 };
@@ -26,6 +26,8 @@ const StoredSettings = z.object({
   embedder: z.string().min(1).default(DEFAULT_EMBEDDER),
   device: z.enum(DEVICE_CHOICES).default('auto'),
   theme: z.enum(THEMES).default('system'),
+  temperature: z.number().min(0).max(2).default(DEFAULT_TEMPERATURE),
+  system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).default(''),
   learning: StoredLearning.default(DEFAULT_LEARNING),
 });
 export type StoredSettings = z.infer<typeof StoredSettings>;
@@ -49,6 +51,7 @@ export async function saveSettings(path: string, settings: StoredSettings): Prom
   await writeFileAtomic(path, `${JSON.stringify(StoredSettings.parse(settings), null, 2)}\n`);
 }
 
-export function settingsView(stored: StoredSettings, profileDir: string): Settings {
-  return { ...stored, profile_dir: profileDir };
+/** The settings as clients see them: whether an API key is set, never the key itself. */
+export function settingsView(stored: StoredSettings, profileDir: string, apiKeySet: boolean): Settings {
+  return { ...stored, profile_dir: profileDir, api_key_set: apiKeySet };
 }

@@ -97,6 +97,18 @@ export class MemoryTable {
     return rows[0] ? toMemory(rows[0] as Row) : undefined;
   }
 
+  /** The memories with these ids that exist, by id: one query per 500 ids (the review queue checks hundreds at once). */
+  async getMany(ids: readonly string[]): Promise<Map<string, MemoryRecord>> {
+    const found = new Map<string, MemoryRecord>();
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += 500) {
+      const chunk = unique.slice(start, start + 500);
+      const rows = await this.table.query().where(`id IN (${chunk.map(sqlString).join(', ')})`).toArray();
+      for (const row of rows) found.set(String((row as Row).id), toMemory(row as Row));
+    }
+    return found;
+  }
+
   async count(filter: MemoryFilter = {}): Promise<number> {
     const where = predicate(filter);
     return this.table.countRows(where);

@@ -44,6 +44,29 @@ export class MessageLog {
     return row && toRecord(row);
   }
 
+  /**
+   * Every session with its first user message, its last message's time and
+   * its size; with `contains`, only sessions with a message holding that text
+   * (case-insensitive). Reads two small columns of every message: a desktop
+   * user's history, not a server's.
+   */
+  async sessionSummaries(contains?: string): Promise<Array<{ session_id: string; first_user_text: string; updated_at: string; messages: number }>> {
+    const needle = contains?.toLowerCase();
+    const rows = (await this.table.query().select(['session_id', 'role', 'text', 'at']).toArray()) as MessageRecord[];
+    rows.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    const summaries = new Map<string, { session_id: string; first_user_text: string; updated_at: string; messages: number; matches: boolean }>();
+    for (const row of rows) {
+      const id = String(row.session_id);
+      const summary = summaries.get(id) ?? { session_id: id, first_user_text: '', updated_at: String(row.at), messages: 0, matches: needle === undefined };
+      if (!summary.first_user_text && row.role === 'user') summary.first_user_text = String(row.text);
+      summary.updated_at = String(row.at);
+      summary.messages += 1;
+      if (needle !== undefined && String(row.text).toLowerCase().includes(needle)) summary.matches = true;
+      summaries.set(id, summary);
+    }
+    return [...summaries.values()].filter((s) => s.matches).map(({ matches: _matches, ...summary }) => summary);
+  }
+
   /** One session's messages in the order they were written. */
   async session(sessionId: string): Promise<MessageRecord[]> {
     const rows = await this.table.query().where(`session_id = ${sqlString(sessionId)}`).orderBy({ columnName: 'at', ascending: true }).toArray();

@@ -23,8 +23,10 @@ export type OpKind = (typeof OP_KINDS)[number];
 /**
  * `pending` is written before the memory table changes and exists only until
  * the change is committed (or, after a crash, until recovery completes it).
+ * `superseded`: the memory changed again before the user reviewed the
+ * operation, and the user let it leave the review queue unjudged (still in effect).
  */
-export const OP_STATUSES = ['pending', 'applied', 'accepted', 'rejected', 'edited', 'undone'] as const;
+export const OP_STATUSES = ['pending', 'applied', 'accepted', 'rejected', 'edited', 'undone', 'superseded'] as const;
 export type OpStatus = (typeof OP_STATUSES)[number];
 
 export interface Fact {

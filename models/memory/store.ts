@@ -50,14 +50,15 @@ type PlannedOp = Pick<OperationRecord, 'kind' | 'memory_id' | 'before' | 'after'
 const COMPACT_EVERY = 200;
 /** After a failed compaction, commits before it is tried again (a failing one should not slow every write). */
 const RETRY_COMPACTION_AFTER = 30;
-const FINAL_STATUSES = new Set(['applied', 'accepted', 'edited']);
+const FINAL_STATUSES = new Set(['applied', 'accepted', 'edited', 'superseded']);
 
-export type ReviewStatus = Extract<OpStatus, 'accepted' | 'rejected' | 'edited'>;
+export type ReviewStatus = Extract<OpStatus, 'accepted' | 'rejected' | 'edited' | 'superseded'>;
 /** The statuses an operation may have when it is reviewed; a rejected operation was reverted (`undone`) first. */
 const REVIEWABLE: Record<ReviewStatus, readonly OpStatus[]> = {
   accepted: ['applied', 'edited'],
   edited: ['applied', 'accepted', 'edited'],
   rejected: ['applied', 'accepted', 'edited', 'undone'],
+  superseded: ['applied'],
 };
 
 /**
@@ -191,6 +192,31 @@ export class MemoryStore {
     const op = await this.journal.get(parseInput(memoryId, opId));
     if (!op) throw new MemoryError('NOT_FOUND', `no operation with id ${opId}`);
     return op;
+  }
+
+  /**
+   * Whether the memory an operation changed has changed again since: null when
+   * it is still exactly as the operation left it (or the operation changed
+   * nothing), else the memory as it is now (null `current`: deleted since).
+   */
+  async changedSince(op: OperationRecord): Promise<{ current: MemoryRecord | null } | null> {
+    this.assertOpen();
+    if (op.kind === 'NOOP' || op.memory_id === null) return null;
+    const current = (await this.memories.get(op.memory_id)) ?? null;
+    return sameVersion(current, op.after) ? null : { current };
+  }
+
+  /** `changedSince` for many operations at once (one read of their memories): by op id, only those that changed. */
+  async changedSinceMany(ops: readonly OperationRecord[]): Promise<Map<string, { current: MemoryRecord | null }>> {
+    this.assertOpen();
+    const targets = ops.filter((op) => op.kind !== 'NOOP' && op.memory_id !== null);
+    const memories = await this.memories.getMany(targets.map((op) => op.memory_id!));
+    const changed = new Map<string, { current: MemoryRecord | null }>();
+    for (const op of targets) {
+      const current = memories.get(op.memory_id!) ?? null;
+      if (!sameVersion(current, op.after)) changed.set(op.op_id, { current });
+    }
+    return changed;
   }
 
   async recentOperations(limit = 50, offset = 0, filter: OperationFilter = {}): Promise<OperationRecord[]> {

@@ -12,10 +12,14 @@ export interface ProfileLayout {
   policies: string;
   /** The app's settings (written atomically). */
   settings: string;
+  /** Chat titles, deletions, and how each reply ended (JSON lines, appended). */
+  conversations: string;
+  /** The model server's API key (mode 0600), in web mode and the CLI. */
+  apiKey: string;
 }
 
 export function profileLayout(dir: string): ProfileLayout {
-  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json') };
+  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json'), conversations: join(dir, 'conversations.jsonl'), apiKey: join(dir, 'api-key') };
 }
 
 /** The default profile's folder: `$MEMR1_HOME/profiles/default`, `$MEMR1_HOME` defaulting to `~/.memr1`. */

@@ -106,8 +106,16 @@ describe('a chat turn through the Assistant (real store, real embedder, scripted
   it('refuses with NO_CHAT_MODEL, saying where to pick one, when no chat model is configured', async () => {
     const assistant = await Assistant.open({ profileDir: tempDir(), embedder: await realEmbedder() });
     const events = await streamEvents(assistant, 'chat.send', { text: 'Hello?' });
-    expect(events).toEqual([{ type: 'error', code: 'NO_CHAT_MODEL', message: expect.stringMatching(/Settings/) }]);
-    expect((await call(assistant, 'models.status', {})).chat).toEqual({ spec: null, ready: false });
+    expect(events).toEqual([
+      { type: 'memories', turn_id: expect.any(String), memories: [] },
+      { type: 'error', code: 'NO_CHAT_MODEL', message: expect.stringMatching(/Settings/) },
+    ]);
+    expect((await call(assistant, 'models.status', {})).chat).toEqual({ spec: null, ready: false, last_call: null });
+    // What the user wrote is kept: it waits in the chat, with the reason no reply came.
+    expect((await call(assistant, 'chat.history', {})).messages.map((m) => [m.role, m.text, m.error?.code])).toEqual([
+      ['user', 'Hello?', undefined],
+      ['assistant', '', 'NO_CHAT_MODEL'],
+    ]);
     await assistant.close();
   });
 });

@@ -91,13 +91,24 @@ describe('settings and the chat model', () => {
   it('persists settings atomically in <profile>/settings.json and reads them back on the next open', async () => {
     const profileDir = tempDir();
     const assistant = await openAssistant(profileDir);
-    expect(await call(assistant, 'settings.get', {})).toEqual({ chat_model: null, embedder: 'use-lite', device: 'auto', theme: 'system', profile_dir: profileDir });
+    expect(await call(assistant, 'settings.get', {})).toEqual({
+      chat_model: null,
+      embedder: 'use-lite',
+      device: 'auto',
+      theme: 'system',
+      temperature: 0.7,
+      system_prompt: '',
+      api_key_set: false,
+      profile_dir: profileDir,
+    });
     expect(await call(assistant, 'settings.update', { theme: 'dark', device: 'cpu' })).toMatchObject({ theme: 'dark', device: 'cpu' });
     expect(JSON.parse(readFileSync(join(profileDir, 'settings.json'), 'utf8'))).toEqual({
       chat_model: null,
       embedder: 'use-lite',
       device: 'cpu',
       theme: 'dark',
+      temperature: 0.7,
+      system_prompt: '',
       learning: { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 },
     });
     expect(readdirSync(profileDir).filter((name) => name.includes('.tmp'))).toEqual([]);
@@ -124,7 +135,12 @@ describe('settings and the chat model', () => {
     try {
       const spec = `openai:${server.baseUrl}#tiny-chat`;
       expect(await call(assistant, 'models.select', { spec })).toMatchObject({ chat_model: spec });
-      expect((await call(assistant, 'models.status', {})).chat).toEqual({ spec, ready: true, info: { id: 'openai:tiny-chat', backend: 'openai', device: 'remote', deviceReason: expect.any(String) } });
+      expect((await call(assistant, 'models.status', {})).chat).toEqual({
+        spec,
+        ready: true,
+        info: { id: 'openai:tiny-chat', backend: 'openai', device: 'remote', deviceReason: expect.any(String) },
+        last_call: { ok: true, at: expect.any(String) }, // connecting was a call that worked
+      });
       expect((await call(assistant, 'models.list', {})).current).toBe(spec);
 
       const events = await streamEvents(assistant, 'chat.send', { text: 'I moved to Lisbon in May.' });
@@ -152,10 +168,17 @@ describe('settings and the chat model', () => {
     const profileDir = tempDir();
     writeFileSync(join(profileDir, 'settings.json'), JSON.stringify({ chat_model: 'openai:http://127.0.0.1:9/v1#gone' }));
     const assistant = await openAssistant(profileDir);
-    expect((await call(assistant, 'models.status', {})).chat).toEqual({ spec: 'openai:http://127.0.0.1:9/v1#gone', ready: false });
-    const [error] = await streamEvents(assistant, 'chat.send', { text: 'Hello' });
-    expect(error).toMatchObject({ type: 'error', code: 'MODEL_UNAVAILABLE' });
-    expect((await call(assistant, 'models.status', {})).chat.error).toMatch(/127\.0\.0\.1:9/);
+    expect((await call(assistant, 'models.status', {})).chat).toEqual({ spec: 'openai:http://127.0.0.1:9/v1#gone', ready: false, last_call: null });
+    const events = await streamEvents(assistant, 'chat.send', { text: 'Hello' });
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'MODEL_UNAVAILABLE' });
+    const { chat } = await call(assistant, 'models.status', {});
+    expect(chat.error).toMatch(/127\.0\.0\.1:9/);
+    expect(chat.last_call).toMatchObject({ ok: false, error: expect.stringMatching(/127\.0\.0\.1:9/) }); // the status dot turns red
+    // The message was kept, with the reply that could not come.
+    expect((await call(assistant, 'chat.history', {})).messages.map((m) => [m.role, m.text, m.outcome])).toEqual([
+      ['user', 'Hello', undefined],
+      ['assistant', '', 'failed'],
+    ]);
     // Changing the theme does not try the model again.
     expect(await call(assistant, 'settings.update', { theme: 'light' })).toMatchObject({ theme: 'light', chat_model: 'openai:http://127.0.0.1:9/v1#gone' });
     await assistant.close();

@@ -55,7 +55,7 @@ describe('what learning records, and only while it is on', () => {
       await call(assistant, 'ops.accept', { op_id: operations[0]!.op_id });
       expect(await assistant.dispatch('chat.feedback', { message_id: done.message_id, kind: 'answer_up' })).toEqual({
         ok: false,
-        error: { code: 'CONFLICT', message: expect.stringMatching(/^learning is off, so feedback on replies is not kept; turn learning on first/) },
+        error: { code: 'CONFLICT', message: expect.stringMatching(/^Learning is off, so feedback on replies is not kept. Turn learning on first/) },
       });
       expect((await call(assistant, 'training.status', {})).data).toMatchObject({ feedback: 0, new_feedback: 0, episodes: { manager: 0, answer: 0 } });
       expect((await call(assistant, 'ops.list', { status: 'accepted' })).items).toHaveLength(1); // the journal keeps the review anyway

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 
 /** The chat screen as the browser tests drive it: by role and accessible name, as a user finds things. */
-export const navButton = (page: Page, name: string): Locator => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
+export const navButton = (page: Page, name: string): Locator => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true });
 
 /** The conversation's turns: user messages and replies, in order. */
 export const conversationItems = (page: Page): Locator => page.getByRole('list', { name: 'Conversation' }).getByRole('listitem');

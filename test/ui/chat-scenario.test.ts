@@ -178,7 +178,8 @@ describe('web UI: the issue scenario, in Chromium against the real engine', () =
 
   it("settings show the model, embedder, profile and the memory database's health; the dark theme applies at once", async () => {
     await nav('Settings').click();
-    await page.getByText(`openai:${chatServer.baseUrl}#${MODEL}`).waitFor();
+    // The model by its name; the full spec (server and all) is its tooltip.
+    await page.getByTitle(`openai:${chatServer.baseUrl}#${MODEL}`).getByText(MODEL, { exact: true }).waitFor();
     await page.getByText('Ready', { exact: false }).first().waitFor();
     await page.getByTestId('store-health').getByText('Healthy', { exact: true }).waitFor();
     await ui.screenshot('settings-light');

@@ -44,7 +44,7 @@ afterEach(async () => {
   expect(await page.getByRole('alert').allTextContents()).toEqual([]);
 });
 
-const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
+const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true });
 const memoryList = () => page.getByRole('list', { name: 'Memories' });
 const detail = () => page.getByRole('complementary', { name: 'Memory details' });
 
@@ -154,7 +154,7 @@ describe('web UI: memory browser, local models, token and errors', () => {
     const stranger = await page.context().browser()!.newPage();
     try {
       await stranger.goto(`http://127.0.0.1:${ui.web.port}/`);
-      await stranger.getByRole('alert').getByText(/memr1 serve.*\[NO_TOKEN\]/).waitFor();
+      await stranger.getByRole('alert').getByText(/memr1 serve/).waitFor();
     } finally {
       await stranger.close();
     }

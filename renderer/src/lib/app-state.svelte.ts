@@ -1,6 +1,7 @@
 /** What the whole window shares: the open view, the settings, and which memory to show. */
 import type { InputOf, Settings } from './api-types';
 import { client } from './client';
+import { dismissAllErrors } from './errors.svelte';
 
 export type View = 'chat' | 'memory' | 'review' | 'learning' | 'settings';
 
@@ -27,4 +28,6 @@ export async function updateSettings(patch: InputOf<'settings.update'>): Promise
 
 export async function selectChatModel(spec: string): Promise<void> {
   app.settings = await client.invoke('models.select', { spec });
+  // The model answers now: what failed while setting it up is old news.
+  dismissAllErrors();
 }
