@@ -1,7 +1,7 @@
 import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import type { ApiResult, Dispatch } from '../models/api/dispatch.js';
-import { isRouteName, ROUTES } from '../models/api/routes.js';
-import type { ApiErrorBody } from '../models/api/schemas.js';
+import { isRouteName, ROUTES } from '../models/contract/routes.js';
+import type { ApiErrorBody } from '../models/contract/schemas.js';
 import { isAppUrl } from './app-origin.js';
 import { IPC_CHANNELS, MAX_STREAM_ID_LENGTH } from './ipc-channels.js';
 

@@ -6,7 +6,7 @@
  * names under their type.
  */
 import electron = require('electron');
-import type { Transport } from '../models/api/bridge.js';
+import type { Transport } from '../models/contract/bridge.js';
 import type { ApiResult } from '../models/api/dispatch.js';
 import type { IPC_CHANNELS } from './ipc-channels.js';
 

@@ -1,9 +1,9 @@
 import type { ConversationLog } from '../memory/conversation-log.js';
 import type { FeedbackLog } from '../memory/feedback-log.js';
 import type { MessageLog } from '../memory/message-log.js';
-import type { AnswerFeedbackView } from './learning-schemas.js';
-import { ApiError } from './api-error.js';
-import type { ParsedInput } from './routes.js';
+import type { AnswerFeedbackView } from '../contract/learning-schemas.js';
+import { ApiError } from '../contract/api-error.js';
+import type { ParsedInput } from '../contract/routes.js';
 
 /**
  * The user's signal about an assistant reply (`chat.feedback`): thumbs up

@@ -21,7 +21,7 @@ import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import { profileLayout, type ProfileLayout } from '../util/profile-layout.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { recordAnswerFeedback } from './answer-feedback.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../contract/api-error.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { clearAllMemories, undoClear } from './clear-memories.js';
@@ -30,13 +30,13 @@ import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
 import { ModelDownloads } from './model-downloads.js';
-import type { LearningSettings } from './learning-schemas.js';
+import type { LearningSettings } from '../contract/learning-schemas.js';
 import { OperationReview } from './operation-review.js';
 import { FileSecretStore, type SecretStore } from './secret-store.js';
-import { PolicySlot } from './policy-slot.js';
+import { PolicySlot } from '../agents/policy-slot.js';
 import { RecentMessages } from './recent-messages.js';
-import type { ParsedInput } from './routes.js';
-import type { Settings } from './schemas.js';
+import type { ParsedInput } from '../contract/routes.js';
+import type { Settings } from '../contract/schemas.js';
 import { loadSettings, saveSettings, settingsView, type StoredSettings } from './settings-file.js';
 import { trainingHandlers } from './training-routes.js';
 

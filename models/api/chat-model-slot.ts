@@ -4,9 +4,9 @@ import { createChatModel } from '../llm/create-chat-model.js';
 import { modelFolder } from '../llm/hub-download.js';
 import { OpenAiChatModel } from '../llm/openai-chat.js';
 import type { OnnxDevice } from '../llm/onnx-device.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../contract/api-error.js';
 import { folderDtypes, installedDtypes } from './model-catalog.js';
-import type { Settings } from './schemas.js';
+import type { Settings } from '../contract/schemas.js';
 import type { SecretStore } from './secret-store.js';
 
 export interface ChatModelStatus {

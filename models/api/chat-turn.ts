@@ -11,11 +11,11 @@ import type { MemoryStore } from '../memory/store.js';
 import type { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import type { SerialQueue } from '../util/serial-queue.js';
-import { toApiError } from './api-error.js';
+import { toApiError } from '../contract/api-error.js';
 import { chatPrompt } from './chat-prompt.js';
-import type { PolicySlot } from './policy-slot.js';
+import type { PolicySlot } from '../agents/policy-slot.js';
 import type { RecentMessages } from './recent-messages.js';
-import type { RouteEvent } from './routes.js';
+import type { RouteEvent } from '../contract/routes.js';
 
 /** What a chat turn works with; the Assistant owns all of it. */
 export interface ChatTurnParts {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MemoryStore } from '../memory/store.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../contract/api-error.js';
 
 /** The journal's `turn_id` for the deletes of one "Clear all": what its undo looks up. */
 const CLEAR_PREFIX = 'clear:';

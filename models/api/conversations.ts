@@ -4,9 +4,9 @@ import { isMemoryError } from '../memory/errors.js';
 import type { MessageLog } from '../memory/message-log.js';
 import { withoutVector, type MemoryView } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
-import { ApiError } from './api-error.js';
-import type { ParsedInput, RouteOutput } from './routes.js';
-import type { ChatMessageView, ChatSessionView } from './schemas.js';
+import { ApiError } from '../contract/api-error.js';
+import type { ParsedInput, RouteOutput } from '../contract/routes.js';
+import type { ChatMessageView, ChatSessionView } from '../contract/schemas.js';
 
 /** A title is the first message cut at a word, short enough for the sidebar. */
 const TITLE_CHARS = 48;

@@ -1,7 +1,7 @@
 import { schemaReason } from '../util/zod-reason.js';
-import { toApiError } from './api-error.js';
-import { isRouteName, ROUTES, type ParsedInput, type RouteEvent, type RouteOutput, type StreamRouteName, type UnaryRouteName } from './routes.js';
-import type { ApiErrorBody } from './schemas.js';
+import { toApiError } from '../contract/api-error.js';
+import { isRouteName, ROUTES, type ParsedInput, type RouteEvent, type RouteOutput, type StreamRouteName, type UnaryRouteName } from '../contract/routes.js';
+import type { ApiErrorBody } from '../contract/schemas.js';
 
 /** What implements the routes: one function per route, given input that already passed its schema. */
 export type RouteHandlers = {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, toApiError } from './api-error.js';
+import { ApiError, toApiError } from '../contract/api-error.js';
 import type { Dispatch } from './dispatch.js';
-import { bodyLimit, isRouteName } from './routes.js';
-import type { ApiErrorBody } from './schemas.js';
+import { bodyLimit, isRouteName } from '../contract/routes.js';
+import type { ApiErrorBody } from '../contract/schemas.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
 import { HTTP_STATUS, hostAllowed, hostRepeated, isJsonContentType, tokenMatches } from './web-guards.js';

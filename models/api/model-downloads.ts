@@ -1,8 +1,8 @@
 import { DEFAULT_DTYPE } from '../llm/create-chat-model.js';
 import { downloadModel, type DownloadProgress } from '../llm/hub-download.js';
 import type { OnnxDtype } from '../llm/onnx-dtype.js';
-import { ApiError } from './api-error.js';
-import type { RouteEvent } from './routes.js';
+import { ApiError } from '../contract/api-error.js';
+import type { RouteEvent } from '../contract/routes.js';
 
 /** At most this many progress events a second per download: a model arrives in thousands of chunks. */
 const PROGRESS_INTERVAL_MS = 100;

@@ -1,7 +1,7 @@
 import type { FeedbackInput, FeedbackLog } from '../memory/feedback-log.js';
 import type { MemoryRecord, OperationRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../contract/api-error.js';
 
 /**
  * The user's review of the Memory Manager's operations (DESIGN §9, Review):

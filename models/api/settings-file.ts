@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
-import { LearningSettings } from './learning-schemas.js';
-import { DEFAULT_TEMPERATURE, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, THEMES, type Settings } from './schemas.js';
+import { LearningSettings } from '../contract/learning-schemas.js';
+import { DEFAULT_TEMPERATURE, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, THEMES, type Settings } from '../contract/schemas.js';
 
 /** Learning is off until the user opts in (DESIGN §9); the rest are the Learning screen's starting choices. */
 export const DEFAULT_LEARNING: LearningSettings = { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 };

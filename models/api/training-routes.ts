@@ -1,6 +1,6 @@
 import type { Updater } from '../learning/updater.js';
 import type { RouteHandlers } from './dispatch.js';
-import type { LearningSettings, TrainingStatus } from './learning-schemas.js';
+import type { LearningSettings, TrainingStatus } from '../contract/learning-schemas.js';
 
 type TrainingRoute = Extract<keyof RouteHandlers, `training.${string}`>;
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { ApiErrorCode } from './schemas.js';
+import type { ApiErrorCode } from '../contract/schemas.js';
 
 export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   BAD_INPUT: 400,

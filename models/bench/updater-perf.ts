@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Assistant } from '../api/assistant.js';
-import type { TrainingEvent } from '../api/learning-schemas.js';
+import type { TrainingEvent } from '../contract/learning-schemas.js';
 import type { Embedder } from '../embed/embedder.js';
 import { ScriptedChatModel } from '../llm/scripted-model.js';
 import { MemoryStore } from '../memory/store.js';

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { Assistant } from '../api/assistant.js';
-import { LEARNING_AGENTS, type LearningAgent, type TrainingEvent, type TrainingStatus } from '../api/learning-schemas.js';
-import type { RouteInput, RouteOutput, UnaryRouteName } from '../api/routes.js';
+import { LEARNING_AGENTS, type LearningAgent, type TrainingEvent, type TrainingStatus } from '../contract/learning-schemas.js';
+import type { RouteInput, RouteOutput, UnaryRouteName } from '../contract/routes.js';
 import { printJson } from './output.js';
 import { defaultProfileDir } from './paths.js';
 import { createProgress } from './progress.js';
@@ -36,7 +36,7 @@ export function registerLearnCommands(program: Command): void {
     .addOption(profileOption())
     .addOption(new Option('--enabled <on-or-off>', 'learning on or off').choices(['on', 'off']))
     .addOption(new Option('--algo <algo>', 'RL algorithm').choices(['grpo', 'ppo']))
-    // The ranges of the learning settings (LearningSettings in models/api/learning-schemas.ts).
+    // The ranges of the learning settings (LearningSettings in models/contract/learning-schemas.ts).
     .option('--schedule <minutes>', 'minutes between scheduled runs while the app runs (0: only on demand)', numberIn('--schedule', { min: 0, max: 10_080, integer: true }))
     .option('--min-feedback <n>', 'new feedback signals a scheduled run waits for', numberIn('--min-feedback', { min: 1, max: 10_000, integer: true }))
     .option('--keep <n>', 'policy versions kept per agent', numberIn('--keep', { min: 2, max: 50, integer: true }))

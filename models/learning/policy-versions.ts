@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LearningAgent, PolicyVersionView } from '../api/learning-schemas.js';
+import type { LearningAgent, PolicyVersionView } from '../contract/learning-schemas.js';
 import { CheckpointStore } from '../rl/checkpoints.js';
 
 /** A checkpoint version folder's name (`v0001`…), as `CheckpointStore` numbers them. */

@@ -1,6 +1,6 @@
 import { AnswerAgent } from '../agents/answer-agent.js';
-import type { LearningAgent } from '../api/learning-schemas.js';
-import type { PolicySlot } from '../api/policy-slot.js';
+import type { LearningAgent } from '../contract/learning-schemas.js';
+import type { PolicySlot } from '../agents/policy-slot.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { EpisodeLog } from '../memory/episode-log.js';
 import type { FeedbackLog } from '../memory/feedback-log.js';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TrainingPoint, TrainingRun } from '../api/learning-schemas.js';
+import { TrainingPoint, TrainingRun } from '../contract/learning-schemas.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { schemaReason } from '../util/zod-reason.js';
 

@@ -2,7 +2,7 @@
  * What the main process and the updater's worker process send each other
  * (IPC with V8 serialization: plain data and typed arrays, no classes).
  */
-import type { LearningAgent } from '../api/learning-schemas.js';
+import type { LearningAgent } from '../contract/learning-schemas.js';
 import type { LayersModelFiles } from '../rl/tfjs-files.js';
 import type { Algorithm, TrainRecipe } from '../train/train-loop.js';
 import type { AgentData } from './dataset.js';

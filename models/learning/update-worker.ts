@@ -17,7 +17,7 @@ import type { TrainablePolicy } from '../rl/policy.js';
 import { layersModelFromFiles, layersModelToFiles } from '../rl/tfjs-files.js';
 import { recipeOptions, train, type StepRecord } from '../train/train-loop.js';
 import { ensureTfBackend } from '../util/tf-backend.js';
-import type { LearningAgent } from '../api/learning-schemas.js';
+import type { LearningAgent } from '../contract/learning-schemas.js';
 import { ChatPacer } from './chat-pacer.js';
 import type { AgentData } from './dataset.js';
 import { feedbackEnvironment } from './feedback-environment.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { loadAnswerPolicy, loadManagerPolicy, policyFolder, type AgentName } from '../agents/policy-loader.js';
-import { ApiError } from '../api/api-error.js';
-import type { AgentRunResult, LearningAgent, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingRun, TrainingStatus } from '../api/learning-schemas.js';
+import { ApiError } from '../contract/api-error.js';
+import type { AgentRunResult, LearningAgent, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingRun, TrainingStatus } from '../contract/learning-schemas.js';
 import { BernoulliPolicy } from '../rl/bernoulli-policy.js';
 import { CategoricalPolicy } from '../rl/categorical-policy.js';
 import { CheckpointStore } from '../rl/checkpoints.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
-import type { ChatEvent, OperationView } from '../../models/api/schemas.js';
+import type { ChatEvent, OperationView } from '../../models/contract/schemas.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { FeedbackLog } from '../../models/memory/feedback-log.js';
 import { MemoryStore } from '../../models/memory/store.js';

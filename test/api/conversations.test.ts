@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
-import type { ChatEvent } from '../../models/api/schemas.js';
+import type { ChatEvent } from '../../models/contract/schemas.js';
 import { ChatModelError, type ChatMessage, type ChatModel, type SamplingOptions, type TokenChunk } from '../../models/llm/chat-model.js';
 import { call, SCRIPTED_REPLY, scriptedAssistantModel, streamEvents } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';

@@ -4,7 +4,7 @@ import { AnswerAgent, DEFAULT_KEEP } from '../../models/agents/answer-agent.js';
 import { ANSWER_FEATURE_DIM } from '../../models/agents/answer-state.js';
 import { findInstallSources, installPolicies } from '../../models/agents/policy-install.js';
 import { Assistant } from '../../models/api/assistant.js';
-import type { ChatEvent } from '../../models/api/schemas.js';
+import type { ChatEvent } from '../../models/contract/schemas.js';
 import { MemoryStore } from '../../models/memory/store.js';
 import { BernoulliPolicy } from '../../models/rl/bernoulli-policy.js';
 import { CheckpointStore } from '../../models/rl/checkpoints.js';

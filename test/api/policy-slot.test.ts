@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicySlot } from '../../models/api/policy-slot.js';
+import { PolicySlot } from '../../models/agents/policy-slot.js';
 import { CategoricalPolicy } from '../../models/rl/categorical-policy.js';
 import { ensureTfBackend } from '../../models/util/tf-backend.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
-import type { ChatEvent, OperationView } from '../../models/api/schemas.js';
+import type { ChatEvent, OperationView } from '../../models/contract/schemas.js';
 import { call, scriptedAssistantModel, streamEvents } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { useTempDirs } from '../helpers/temp-dir.js';

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
-import type { ChatEvent } from '../../models/api/schemas.js';
+import type { ChatEvent } from '../../models/contract/schemas.js';
 import { EpisodeLog } from '../../models/memory/episode-log.js';
 import { FeedbackLog } from '../../models/memory/feedback-log.js';
 import { MemoryStore } from '../../models/memory/store.js';

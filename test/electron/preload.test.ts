@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport } from '../../models/api/bridge.js';
+import type { Transport } from '../../models/contract/bridge.js';
 import { IPC_CHANNELS } from '../../electron/ipc-channels.js';
 import { compiledPreload, runPreload } from './preload-loader.js';
 

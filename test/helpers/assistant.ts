@@ -1,5 +1,5 @@
 import type { Assistant } from '../../models/api/assistant.js';
-import type { RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../models/api/routes.js';
+import type { RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../models/contract/routes.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
 

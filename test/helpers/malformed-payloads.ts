@@ -1,4 +1,4 @@
-import { ROUTES, type RouteName } from '../../models/api/routes.js';
+import { ROUTES, type RouteName } from '../../models/contract/routes.js';
 import { mulberry32 } from '../../models/util/seeded-random.js';
 
 /** One input that a route must refuse: as the JSON text a client sends, and as the value it parses to. */

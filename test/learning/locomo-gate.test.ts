@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
-import type { TrainingEvent } from '../../models/api/learning-schemas.js';
+import type { TrainingEvent } from '../../models/contract/learning-schemas.js';
 import { call, scriptedAssistantModel, streamEvents } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { idsOn, seedLearningData, type ManagerCase } from '../helpers/learning-data.js';

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LearningAgent } from '../../models/api/learning-schemas.js';
-import type { ChatEvent } from '../../models/api/schemas.js';
+import type { LearningAgent } from '../../models/contract/learning-schemas.js';
+import type { ChatEvent } from '../../models/contract/schemas.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
 import { call, scriptedAssistantModel, streamEvents } from '../helpers/assistant.js';
@@ -173,6 +173,11 @@ describe('web UI: learning from feedback, in Chromium against the real engine', 
     await nav('Learning').click();
     const { data } = await call(ui.assistant, 'training.status', {});
     await expect.poll(shownCounts).toEqual([data.feedback, data.new_feedback, data.episodes.manager, data.episodes.answer]);
+    // How far each agent is from a checked update, as the engine counts it.
+    for (const agent of ['manager', 'answer'] as const) {
+      const ready = data.readiness[agent];
+      await page.getByText(`${AGENT_NAMES[agent]}: ${ready.reviews} reviews, ${ready.held_out} of ${ready.needed} set aside${ready.more_reviews ? `; about ${ready.more_reviews} more needed` : '; enough to check a new version'}.`, { exact: true }).waitFor();
+    }
     await page.evaluate(RECORD_PROGRESS);
     const started = Date.now();
     await page.getByRole('button', { name: 'Train now' }).click();

@@ -2,9 +2,9 @@
  * The API's types, from its one route table in models/api (DESIGN §8).
  * Type-only: no engine code reaches the bundle.
  */
-import type { RouteEvent, RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../../models/api/routes.js';
+import type { RouteEvent, RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../../models/contract/routes.js';
 
-export type { ChatEvent, ChatMessageView, DownloadEvent, MemoryView, OperationView, Settings } from '../../../models/api/schemas.js';
+export type { ChatEvent, ChatMessageView, DownloadEvent, MemoryView, OperationView, Settings } from '../../../models/contract/schemas.js';
 export type {
   AgentRunResult,
   AnswerFeedbackView,
@@ -15,7 +15,7 @@ export type {
   TrainingPoint,
   TrainingRun,
   TrainingStatus,
-} from '../../../models/api/learning-schemas.js';
+} from '../../../models/contract/learning-schemas.js';
 
 export type UnaryRoute = UnaryRouteName;
 export type StreamRoute = StreamRouteName;

@@ -4,7 +4,7 @@
  * ones as JSON and streaming ones as Server-Sent Events read from a fetch body
  * (EventSource cannot POST).
  */
-import type { Transport } from '../../../models/api/bridge.js';
+import type { Transport } from '../../../models/contract/bridge.js';
 import type { EventOf, InputOf, OutputOf, StreamInputOf, StreamRoute, UnaryRoute } from './api-types';
 import { takeWebToken } from './web-token';
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { LoadedPolicy } from '../agents/policy-loader.js';
+import type { LoadedPolicy } from './policy-loader.js';
 
 interface Entry<P> {
   loaded: LoadedPolicy<P>;
