@@ -6,11 +6,13 @@ import type { Dispatch } from '../models/api/dispatch.js';
 import { defaultStaticDir } from '../models/api/static-files.js';
 import { registerAppScheme, serveRendererOnAppScheme } from './app-protocol.js';
 import { holdQuitUntil } from './graceful-quit.js';
+import { serveFolderDialog } from './folder-dialog.js';
 import { serveIpc } from './ipc-transport.js';
 import { createMainWindow, focusWindow } from './main-window.js';
 import { guardNavigation } from './navigation-guard.js';
 import { denyAllPermissions } from './permissions.js';
 import { desktopProfileDir } from './profile-folder.js';
+import { desktopSecretStore } from './safe-storage-secrets.js';
 
 export interface DesktopAppOptions {
   /** The Assistant's options besides its profile folder (tests give a scripted chat model and a shared embedder). */
@@ -45,9 +47,12 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
 
   const profileDir = desktopProfileDir(app.getPath('userData'));
   try {
+    const secrets = desktopSecretStore(profileDir);
+    if (secrets.warning) console.error(`memr1: ${secrets.warning}`);
     // The window loads while the engine opens; calls made meanwhile wait for it.
-    const opening = Assistant.open({ ...options.assistant, profileDir });
+    const opening = Assistant.open({ ...(secrets.store ? { secrets: secrets.store } : {}), ...options.assistant, profileDir });
     const ipc = serveIpc(dispatchOnceOpen(opening));
+    serveFolderDialog();
     holdQuitUntil(async () => {
       ipc.abortAll();
       await (await opening.catch(() => undefined))?.close();

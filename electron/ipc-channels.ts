@@ -15,6 +15,8 @@ export const IPC_CHANNELS = {
   event: 'memr1:event',
   /** main → renderer, `(id)`: the stream is over; nothing more comes for `id`. */
   end: 'memr1:end',
+  /** renderer → main, `invoke(chooseFolder, title)`: the system's folder dialog; resolves with a path or null. */
+  chooseFolder: 'memr1:choose-folder',
 } as const;
 
 /** The longest stream id the main process accepts (the preload's are UUIDs). */

@@ -1,5 +1,5 @@
 /**
- * The preload: exposes `window.memr1 = {invoke, stream}` to the page and
+ * The preload: exposes `window.memr1 = {invoke, stream, chooseFolder}` to the page and
  * nothing else (no ipcRenderer, no Node). Sandboxed preloads are CommonJS
  * and may require only 'electron', so this file is `.cts` (tsc emits
  * `preload.cjs`), imports the rest as types only, and repeats the channel
@@ -12,7 +12,7 @@ import type { IPC_CHANNELS } from './ipc-channels.js';
 
 const { contextBridge, ipcRenderer } = electron;
 
-const CHANNELS: typeof IPC_CHANNELS = { invoke: 'memr1:invoke', stream: 'memr1:stream', cancel: 'memr1:cancel', event: 'memr1:event', end: 'memr1:end' };
+const CHANNELS: typeof IPC_CHANNELS = { invoke: 'memr1:invoke', stream: 'memr1:stream', cancel: 'memr1:cancel', event: 'memr1:event', end: 'memr1:end', chooseFolder: 'memr1:choose-folder' };
 
 const memr1: Transport = {
   async invoke(route, input) {
@@ -44,6 +44,10 @@ const memr1: Transport = {
       close();
       ipcRenderer.send(CHANNELS.cancel, id);
     };
+  },
+
+  async chooseFolder(title) {
+    return (await ipcRenderer.invoke(CHANNELS.chooseFolder, String(title))) as string | null;
   },
 };
 

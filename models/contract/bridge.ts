@@ -13,4 +13,10 @@ export interface Transport {
    * cancels (no event follows it).
    */
   stream(route: string, input: unknown, onEvent: (event: unknown) => void): () => void;
+  /**
+   * Desktop app only: the system's folder dialog; resolves with the chosen
+   * folder's path, or null when the user cancels. Web mode has none (a page
+   * cannot learn local paths), so the UI offers a text field there.
+   */
+  chooseFolder?(title: string): Promise<string | null>;
 }

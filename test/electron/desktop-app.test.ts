@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -6,6 +7,7 @@ import type { ApiResult } from '../../models/api/dispatch.js';
 import { defaultStaticDir } from '../../models/api/static-files.js';
 import { startDesktopApp } from '../../electron/desktop-app.js';
 import { IPC_CHANNELS } from '../../electron/ipc-channels.js';
+import { SafeStorageSecretStore, SEALED_KEY_FILE } from '../../electron/safe-storage-secrets.js';
 import { scriptedAssistantModel } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
@@ -66,6 +68,52 @@ describe('the desktop app', () => {
     const added = (await invoke('memory.add', { text: 'The user works night shifts.' })) as { ok: true; output: { memory_id: string } };
     expect(await invoke('memory.get', { id: added.output.memory_id })).toMatchObject({ ok: true, output: { text: 'The user works night shifts.' } });
     expect(await invoke('memory.list', {})).toMatchObject({ ok: true, output: { total: 1 } });
+    expect(await quit()).toBe(0);
+  });
+
+  it("keeps the chat server's API key sealed by the OS keychain (safeStorage), never in plain text, and reads it back after a restart", async () => {
+    await start();
+    expect(await invoke('settings.update', { api_key: 'sk-secret-4711' })).toMatchObject({ ok: true, output: { api_key_set: true } });
+    const sealed = join(profileDir(), SEALED_KEY_FILE);
+    expect(readFileSync(sealed, 'utf8')).not.toContain('sk-secret-4711');
+    expect(statSync(sealed).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(profileDir(), 'api-key'))).toBe(false);
+    expect(electron.safeStorage.encryptString).toHaveBeenCalledWith('sk-secret-4711');
+    expect(await quit()).toBe(0);
+
+    const userData = electron.app.userData;
+    electron = resetElectron();
+    electron.app.userData = userData;
+    await start();
+    expect(await invoke('settings.get', {})).toMatchObject({ ok: true, output: { api_key_set: true } });
+    expect(await new SafeStorageSecretStore(sealed).get()).toBe('sk-secret-4711');
+    expect(await invoke('settings.update', { api_key: null })).toMatchObject({ ok: true, output: { api_key_set: false } });
+    expect(existsSync(sealed)).toBe(false);
+    expect(await quit()).toBe(0);
+  });
+
+  it("opens the system's folder dialog for the page over its window (the only way a local path reaches it), and only for the app's own page", async () => {
+    await start();
+    const window = electron.windows[0]!;
+    const choose = (frameUrl = 'app://memr1/index.html') => electron.ipcMain.invoke(IPC_CHANNELS.chooseFolder, ipcEvent(window.webContents, frameUrl), 'Choose a model folder');
+    electron.dialog.nextFolder = '/home/me/models/Qwen2.5-0.5B-Instruct';
+    await expect(choose()).resolves.toBe('/home/me/models/Qwen2.5-0.5B-Instruct');
+    expect(electron.dialog.showOpenDialog).toHaveBeenCalledWith(window, { title: 'Choose a model folder', properties: ['openDirectory'] });
+    electron.dialog.nextFolder = null;
+    await expect(choose()).resolves.toBeNull();
+    await expect(choose('https://evil.example/')).rejects.toThrow(/only the app's own page/);
+    expect(electron.dialog.showOpenDialog).toHaveBeenCalledTimes(2);
+    expect(await quit()).toBe(0);
+  });
+
+  it('without a keychain it keeps the key in the 0600 file web mode uses, and says so', async () => {
+    electron.safeStorage.available = false;
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    await start();
+    expect(said).toHaveBeenCalledWith(expect.stringMatching(/no keychain is available/));
+    expect(await invoke('settings.update', { api_key: 'sk-plain-1' })).toMatchObject({ ok: true, output: { api_key_set: true } });
+    expect(statSync(join(profileDir(), 'api-key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(profileDir(), SEALED_KEY_FILE))).toBe(false);
     expect(await quit()).toBe(0);
   });
 

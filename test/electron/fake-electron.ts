@@ -76,6 +76,10 @@ export class FakeBrowserWindow extends EventEmitter {
   readonly restore = vi.fn();
   minimized = false;
 
+  static fromWebContents(contents: FakeWebContents): FakeBrowserWindow | null {
+    return fakes.windows.find((w) => w.webContents === contents) ?? null;
+  }
+
   constructor(readonly options: { webPreferences?: Record<string, unknown> } & Record<string, unknown>) {
     super();
     fakes.windows.push(this);
@@ -169,9 +173,27 @@ function createFakes() {
       setPermissionRequestHandler: vi.fn(),
       setPermissionCheckHandler: vi.fn(),
     },
-    dialog: { showErrorBox: vi.fn() },
+    dialog: {
+      showErrorBox: vi.fn(),
+      /** What the user picks in the next folder dialog (null: cancel). */
+      nextFolder: null as string | null,
+      showOpenDialog: vi.fn(async (..._args: unknown[]) => (fakes.dialog.nextFolder === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [fakes.dialog.nextFolder] })),
+    },
+    safeStorage: new FakeSafeStorage(),
   };
 }
+
+/** `safeStorage` with a reversible stand-in for the keychain's cipher (the real one needs the OS keychain). */
+export class FakeSafeStorage {
+  available = true;
+  readonly isEncryptionAvailable = vi.fn(() => this.available);
+  readonly encryptString = vi.fn((plain: string) => Buffer.concat([SEALED, Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)]));
+  readonly decryptString = vi.fn((sealed: Buffer) => {
+    if (!sealed.subarray(0, SEALED.length).equals(SEALED)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return Buffer.from(sealed.subarray(SEALED.length).map((b) => b ^ 0x5a)).toString('utf8');
+  });
+}
+const SEALED = Buffer.from('fake-sealed:');
 
 let fakes = createFakes();
 
@@ -197,6 +219,9 @@ export const electronModule = {
   },
   get dialog() {
     return fakes.dialog;
+  },
+  get safeStorage() {
+    return fakes.safeStorage;
   },
   BrowserWindow: FakeBrowserWindow,
 };

@@ -32,11 +32,17 @@ describe('the preload (compiled as the build compiles it, run as a sandboxed pre
     expect(runPreload(fakeRendererElectron().electron)).toEqual(['electron']);
   });
 
-  it('exposes window.memr1 with invoke and stream, and nothing else', () => {
+  it('exposes window.memr1 with invoke, stream and chooseFolder, and nothing else', () => {
     expect(Object.keys(renderer.exposed)).toEqual(['memr1']);
-    expect(Object.keys(memr1).sort()).toEqual(['invoke', 'stream']);
+    expect(Object.keys(memr1).sort()).toEqual(['chooseFolder', 'invoke', 'stream']);
     expect(typeof memr1.invoke).toBe('function');
     expect(typeof memr1.stream).toBe('function');
+  });
+
+  it('chooseFolder asks the main process for the folder dialog with its title', async () => {
+    renderer.ipcRenderer.invoke.mockResolvedValueOnce('/home/me/models/tiny');
+    await expect(memr1.chooseFolder!('Choose a model folder')).resolves.toBe('/home/me/models/tiny');
+    expect(renderer.ipcRenderer.invoke).toHaveBeenLastCalledWith(IPC_CHANNELS.chooseFolder, 'Choose a model folder');
   });
 
   it('invoke resolves with the output, and rejects with the refusal as a plain {code, message}', async () => {

@@ -33,6 +33,9 @@ const FINAL_EVENTS: Record<StreamRoute, readonly string[]> = {
 
 const transport: Transport = window.memr1 ?? httpTransport(takeWebToken());
 
+/** The system's folder dialog, in the desktop app only (a web page cannot learn local paths): resolves with a path or null. */
+export const chooseFolder: ((title: string) => Promise<string | null>) | undefined = transport.chooseFolder && ((title) => transport.chooseFolder!(title));
+
 export const client = {
   invoke<R extends UnaryRoute>(route: R, input: InputOf<R>): Promise<OutputOf<R>> {
     return transport.invoke(route, input).catch((error: unknown) => {
