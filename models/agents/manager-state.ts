@@ -1,6 +1,4 @@
 import type { CategoricalState } from '../rl/categorical-policy.js';
-import { factCount, MAX_MERGED_CHARS } from './merge-memory.js';
-import { MAX_MERGED_FACTS } from './heuristic-prior.js';
 import { containment, contentWords, hasChangeCue, hasNegation, jaccard, names, normalizedText } from './text-features.js';
 
 /** A new fact as the manager sees it. */
@@ -26,8 +24,8 @@ export interface RelatedMemory {
 export type ManagerAction = { kind: 'ADD' } | { kind: 'NOOP' } | { kind: 'UPDATE'; index: number } | { kind: 'DELETE'; index: number };
 
 const KINDS = ['ADD', 'NOOP', 'UPDATE', 'DELETE'] as const;
-/** Per fact-memory pair: the 17 signals below. */
-const PAIR = 17;
+/** Per fact-memory pair: the 15 signals below. */
+const PAIR = 15;
 /** Per fact: change cue, negation, how many related memories, best similarity. */
 const GLOBAL = 4;
 /** Kind one-hot, one pair block per kind (only the action's own is filled), prior flag, globals. */
@@ -143,9 +141,6 @@ function pairSignals(fact: FactView, memory: RelatedMemory, rank: number, bestOf
     bestOfSubject ? 1 : 0,
     hasChangeCue(fact.text) ? 1 : 0,
     hasNegation(fact.text) ? 1 : 0,
-    // How full the memory is: merging into a long one makes a long memory longer, and past the cap drops its oldest facts.
-    Math.min(2, factCount(memory.text) / MAX_MERGED_FACTS),
-    memory.text.length + fact.text.length + 1 > MAX_MERGED_CHARS ? 1 : 0,
   );
 }
 
