@@ -12,7 +12,8 @@ const related: RelatedMemory[] = [
   { id: 'b', text: 'Ines likes tea.', vector: unit(0, 1, 0), subject: 'Ines', event_time: null, score: 0.4 },
 ];
 /** The prior-flag column of every action row. */
-const flags = (features: Float32Array) => managerActions(related.length).map((_, row) => features[row * MANAGER_FEATURE_DIM + 4 + 4 * 15]);
+/** The prior-flag column of every action row: it stands before the 4 global signals at the end of each row. */
+const flags = (features: Float32Array) => managerActions(related.length).map((_, row) => features[(row + 1) * MANAGER_FEATURE_DIM - 5]);
 
 /** An LLM's log-probabilities over the 2 + 2K actions, most of the mass on `action`. */
 function logProbPrior(action: ManagerAction): Float32Array {
