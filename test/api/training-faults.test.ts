@@ -123,9 +123,16 @@ describe('faults during an update leave the policies in use intact', () => {
 
   it('a full disk while the candidate is saved: the run fails with the reason, and the previous version stays current', async () => {
     const profileDir = await trainableProfile();
+    // A short first run promotes a version that has only begun to move off DELETE (v0002), so the full run
+    // after it is better still and passes the gate: its save is the one the disk refuses.
+    const first = await openAssistant(profileDir, { learning: { recipes: { grpo: { steps: 2, batchSize: 16, evalEvery: 2, grpo: { learningRate: 0.02 } } } } });
+    try {
+      expect(doneRun(await train(first)).results).toMatchObject([{ outcome: 'promoted', candidate_version: 'v0002' }]);
+    } finally {
+      await first.close();
+    }
     const assistant = await openAssistant(profileDir);
     try {
-      await train(assistant); // v0002 current
       disk.fullAt = (path) => path.endsWith('weights.bin');
       const run = doneRun(await train(assistant));
       expect(run).toMatchObject({

@@ -33,7 +33,7 @@ export interface UiSession {
  * by `startWebServer` in front of a real `Assistant` on a temporary profile
  * (real LanceDB, the real embedder), driven by a headless Chromium.
  */
-export async function startUiSession(options: Omit<AssistantOptions, 'profileDir' | 'embedder'> = {}): Promise<UiSession> {
+export async function startUiSession(options: Omit<AssistantOptions, 'profileDir' | 'embedder'> & { seed?: (profileDir: string) => Promise<void> } = {}): Promise<UiSession> {
   const dir = mkdtempSync(join(tmpdir(), 'memr1-ui-'));
   const cleanups: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -42,7 +42,9 @@ export async function startUiSession(options: Omit<AssistantOptions, 'profileDir
   try {
     const staticDir = join(dir, 'renderer');
     await buildRenderer(staticDir);
-    const assistant = await Assistant.open({ profileDir: join(dir, 'profile'), embedder: await realEmbedder(), ...options });
+    const { seed, ...assistantOptions } = options;
+    await seed?.(join(dir, 'profile')); // data a profile already holds, written before the app opens it
+    const assistant = await Assistant.open({ profileDir: join(dir, 'profile'), embedder: await realEmbedder(), ...assistantOptions });
     cleanups.push(() => assistant.close());
     const web = await startWebServer({ assistant, staticDir });
     cleanups.push(() => web.close());
