@@ -242,6 +242,24 @@ describe('web UI: everyday chat (issue 15)', () => {
     await page.getByRole('status').getByText(`Brought back ${before.length} memories.`).waitFor();
     expect((await call(ui.assistant, 'memory.list', {})).items.map((m) => m.text).sort()).toEqual(before);
   });
+
+  it('learning with too little feedback: each agent says how many more reviews it needs, and a run says nothing was learned and why', async () => {
+    await call(ui.assistant, 'training.configure', { enabled: true, schedule_minutes: 0 });
+    await nav('Learning').click();
+    const { data } = await call(ui.assistant, 'training.status', {});
+    for (const [agent, name] of [['manager', 'Memory manager'], ['answer', 'Answer agent']] as const) {
+      const ready = data.readiness[agent];
+      expect(ready.more_reviews).toBeGreaterThan(0);
+      await page.getByText(`${name}: ${ready.reviews} review${ready.reviews === 1 ? '' : 's'}, ${ready.held_out} of ${ready.needed} set aside; about ${ready.more_reviews} more needed.`, { exact: true }).waitFor();
+    }
+    await page.getByRole('button', { name: 'Train now' }).click();
+    await page.getByText('Nothing learned yet: too little feedback', { exact: true }).waitFor();
+    expect((await call(ui.assistant, 'training.status', {})).last_run!.results.map((r) => [r.agent, r.outcome])).toEqual([
+      ['manager', 'skipped'],
+      ['answer', 'skipped'],
+    ]);
+    await call(ui.assistant, 'training.configure', { enabled: false });
+  });
 });
 
 describe('settings people need', () => {
