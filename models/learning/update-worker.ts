@@ -70,8 +70,12 @@ async function update<X extends Judgeable, A>(
   logProbOf: (logits: ArrayLike<number>, action: number) => number,
   locomo: ((policy: TrainablePolicy<RowState, A>) => Promise<Scores>) | undefined,
 ): Promise<void> {
-  const current = policy.snapshot();
-  const judge = (candidate: TrainablePolicy<RowState, A>) => judgedSamples(data.heldOut, current, candidate, logProbOf);
+  // The policy in use's side of the gate, read once before training moves it.
+  const inUse = judgedLogProbs(data.heldOut, policy, logProbOf);
+  const judge = (candidate: TrainablePolicy<RowState, A>): JudgedSample[] => {
+    const next = judgedLogProbs(data.heldOut, candidate, logProbOf);
+    return data.heldOut.map((sample, i) => ({ outcomes: sample.outcomes ?? [], current: inUse[i]!, candidate: next[i]!, ...(sample.selfCheck ? { selfCheck: true } : {}) }));
+  };
   const score = (candidate: TrainablePolicy<RowState, A>) => ({ [HELD_OUT_VALUE]: offPolicyValue(judge(candidate), 'candidate') });
   const env = feedbackEnvironment(data, reward, score, () => pacer.afterStep());
   const onStep = (record: StepRecord) => void post({ type: 'step', agent, step: record.step, reward_mean: record.reward_mean, kl: record.kl });
@@ -82,17 +86,11 @@ async function update<X extends Judgeable, A>(
   await post({ type: 'candidate', agent, policy: await layersModelToFiles(policy.net), steps: result.history.length, gate, ...(scores ? { locomo: scores } : {}) });
 }
 
-/** The held-out samples as the gate reads them: each judged action's log-probability under the policy in use and under the candidate (at T = 1). */
-function judgedSamples<A>(
-  heldOut: readonly Judgeable[],
-  current: TrainablePolicy<RowState, A>,
-  candidate: TrainablePolicy<RowState, A>,
-  logProbOf: (logits: ArrayLike<number>, action: number) => number,
-): JudgedSample[] {
+/** Each held-out sample's judged actions' log-probabilities under `policy` (at T = 1), as the gate reads them. */
+function judgedLogProbs<A>(heldOut: readonly Judgeable[], policy: TrainablePolicy<RowState, A>, logProbOf: (logits: ArrayLike<number>, action: number) => number): number[][] {
   return heldOut.map((sample) => {
-    const outcomes = sample.outcomes ?? [];
-    const [now, next] = [current.stateLogits(sample.state), candidate.stateLogits(sample.state)];
-    return { outcomes, current: outcomes.map((o) => logProbOf(now, o.action)), candidate: outcomes.map((o) => logProbOf(next, o.action)), ...(sample.selfCheck ? { selfCheck: true } : {}) };
+    const logits = policy.stateLogits(sample.state);
+    return (sample.outcomes ?? []).map((o) => logProbOf(logits, o.action));
   });
 }
 
