@@ -75,11 +75,11 @@ function registerLocomoBench(bench: Command): void {
       if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
       const split = splitLocomo(await loadLocomo(opts.data));
       const part = opts.split === 'val' ? split.validation : split.test;
-      const embedder = await locomoEmbedder(opts.embed, opts.embedCache);
+      const progress = createProgress();
+      const embedder = await locomoEmbedder(opts.embed, opts.embedCache, progress);
       const modelOptions = { modelsDir: defaultModelsDir() };
       const llm = opts.llm ? await createChatModel(opts.llm, modelOptions) : undefined;
       const judge = opts.judge ? await createChatModel(opts.judge, modelOptions) : undefined;
-      const progress = createProgress();
       try {
         const common = { embedder, checkpoints: opts.checkpoints, onProgress: progress.update };
         const report =

@@ -6,6 +6,7 @@ import { EmbeddingFileCache } from '../embed/embedding-file-cache.js';
 import { defaultEmbedWorkers } from '../embed/use-lite-pool.js';
 import { DEFAULT_BANK_BUDGET } from '../eval/bank/build-sim-bank.js';
 import { defaultProfileDir } from './paths.js';
+import type { Progress } from './progress.js';
 import { numberIn } from './numbers.js';
 
 /** `--embed-cache <dir>`: where LoCoMo runs keep their texts' vectors between runs. */
@@ -13,9 +14,14 @@ export function embedCacheOption(): Option {
   return new Option('--embed-cache <dir>', 'LoCoMo: keep the texts\' vectors here between runs (each text is embedded once, ever)').default(join(defaultProfileDir(), 'cache', 'embeddings'));
 }
 
-/** The embedder of a LoCoMo run: `spec` on every core, its vectors kept in `cacheDir` on disk and in memory. */
-export async function locomoEmbedder(spec: string, cacheDir: string): Promise<CachingEmbedder> {
-  return new CachingEmbedder(new EmbeddingFileCache(await createEmbedder(spec, { workers: defaultEmbedWorkers() }), cacheDir));
+/**
+ * The embedder of a LoCoMo run: `spec` on every core, its vectors kept in
+ * `cacheDir` on disk and in memory; `progress` hears how many new texts are
+ * embedded (minutes on a first run).
+ */
+export async function locomoEmbedder(spec: string, cacheDir: string, progress?: Progress): Promise<CachingEmbedder> {
+  const onEmbedded = progress && ((done: number, total: number) => progress.update('embedding new texts', done, total));
+  return new CachingEmbedder(new EmbeddingFileCache(await createEmbedder(spec, { workers: defaultEmbedWorkers() }), cacheDir, onEmbedded));
 }
 
 /** `--bank-budget <share>`: the managed banks hold at most this share of a conversation's observations. */

@@ -106,9 +106,9 @@ async function trainLocomoCommand(opts: TrainCliOptions): Promise<void> {
   if (opts.track === 'qa' && !opts.llm) throw new Error('the QA track needs a chat model: --llm onnx:<folder-or-hub-id> or --llm openai:<base-url>#<model>');
   const split = splitLocomo(await loadLocomo(opts.data!));
   const dataFile = await locomoDataFile(opts.data!);
-  const embedder = await locomoEmbedder(opts.embed, opts.embedCache);
-  const llm = opts.llm ? await createChatModel(opts.llm, { modelsDir: defaultModelsDir() }) : undefined;
   const progress = createProgress();
+  const embedder = await locomoEmbedder(opts.embed, opts.embedCache, progress);
+  const llm = opts.llm ? await createChatModel(opts.llm, { modelsDir: defaultModelsDir() }) : undefined;
   const agents: AgentName[] = opts.agent === 'both' ? ['manager', 'answer'] : [opts.agent];
   const summaries = [];
   try {

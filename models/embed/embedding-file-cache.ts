@@ -24,6 +24,8 @@ export class EmbeddingFileCache implements Embedder {
   constructor(
     private readonly inner: Embedder,
     dir: string,
+    /** Called after each slice of new texts is embedded and kept: how many of this call's new texts are done. */
+    private readonly onEmbedded?: (done: number, total: number) => void,
   ) {
     this.file = join(dir, `${inner.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.vectors`);
     this.load();
@@ -46,6 +48,7 @@ export class EmbeddingFileCache implements Embedder {
     const keys = texts.map(hashOf);
     const missing = [...new Map(texts.map((text, i) => [keys[i]!, text])).entries()].filter(([key]) => !this.known.has(key));
     // In slices, each appended as it is done: a run stopped after minutes of embedding keeps what it made.
+    let done = 0;
     for (const slice of chunk(missing, SLICE_TEXTS)) {
       const vectors = await this.inner.embed(slice.map(([, text]) => text));
       const records = Buffer.alloc(slice.length * this.recordBytes());
@@ -57,6 +60,7 @@ export class EmbeddingFileCache implements Embedder {
       });
       mkdirSync(dirname(this.file), { recursive: true });
       appendFileSync(this.file, records);
+      this.onEmbedded?.((done += slice.length), missing.length);
     }
     return keys.map((key) => this.known.get(key)!);
   }

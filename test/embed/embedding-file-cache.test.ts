@@ -55,4 +55,25 @@ describe('EmbeddingFileCache: vectors remembered on disk across runs', () => {
     expect(Array.from((await new EmbeddingFileCache(third, dir).embed(['delta']))[0]!)).toEqual([5, 100, 1]);
     expect(third.calls).toEqual([]);
   });
+
+  it('embeds new texts slice by slice, saying how far it got, and keeps the slices done when a later one fails', async () => {
+    const dir = tempDir();
+    const texts = Array.from({ length: 2_500 }, (_, i) => `text ${i}`);
+    const seen: Array<[number, number]> = [];
+    await new EmbeddingFileCache(countingEmbedder(), dir, (done, total) => seen.push([done, total])).embed(texts);
+    expect(seen).toEqual([
+      [1_024, 2_500],
+      [2_048, 2_500],
+      [2_500, 2_500],
+    ]);
+
+    const failing = countingEmbedder();
+    const embed = failing.embed;
+    let calls = 0;
+    failing.embed = async (batch) => (++calls === 2 ? Promise.reject(new Error('killed')) : embed(batch));
+    const other = Array.from({ length: 2_000 }, (_, i) => `other ${i}`);
+    const stopped = tempDir('memr1-slices-');
+    await expect(new EmbeddingFileCache(failing, stopped).embed(other)).rejects.toThrow('killed');
+    expect(new EmbeddingFileCache(countingEmbedder(), stopped).size).toBe(1_024);
+  });
 });
