@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { PERF_SECTIONS, runPerfBench, type PerfReport, type PerfSection } from '../bench/perf.js';
 import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
+import { embedConversations } from '../eval/bank/embedded-conversation.js';
 import { formatEvidenceReport } from '../eval/evidence/format-report.js';
 import { EVIDENCE_METHODS } from '../eval/evidence/methods.js';
 import { parseMethodList, QA_METHODS } from '../eval/qa/qa-methods.js';
@@ -13,6 +14,8 @@ import { formatQaReport } from '../eval/qa/format-qa-report.js';
 import { PAPER_BACKBONES, type PaperBackbone } from '../eval/qa/paper-results.js';
 import { runQaTrack } from '../eval/qa/run-qa-track.js';
 import { createChatModel } from '../llm/create-chat-model.js';
+import { actionCensus } from '../train/locomo/action-census.js';
+import { formatActionCensus } from './format-action-census.js';
 import { defaultModelsDir, defaultProfileDir } from './paths.js';
 import { bankBudgetOption, embedCacheOption, locomoEmbedder } from './locomo-options.js';
 import { createProgress } from './progress.js';
@@ -22,6 +25,7 @@ import { numberIn, numberListIn } from './numbers.js';
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').description('benchmarks (timings live here, never in tests)');
   registerLocomoBench(bench);
+  registerManagerActionsBench(bench);
 
   bench
     .command('perf')
@@ -111,6 +115,37 @@ function registerLocomoBench(bench: Command): void {
       } finally {
         progress.stop();
         await Promise.all([embedder.dispose(), llm?.dispose(), judge?.dispose()]);
+      }
+    });
+}
+
+function registerManagerActionsBench(bench: Command): void {
+  bench
+    .command('manager-actions')
+    .description("LoCoMo: which operation the Memory Manager's training reward prefers at each decision (train and validation conversations only)")
+    .requiredOption('--data <file>', 'path to locomo10.json (read in place, never copied)')
+    .addOption(new Option('--split <split>', 'which conversations').choices(['train', 'val']).default('train'))
+    .addOption(bankBudgetOption())
+    .option('--embed <spec>', 'embedder', DEFAULT_EMBEDDER)
+    .addOption(embedCacheOption())
+    .option('--json <file>', 'also write the counts as JSON')
+    .action(async (opts: { data: string; split: 'train' | 'val'; bankBudget: number; embed: string; embedCache: string; json?: string }) => {
+      const split = splitLocomo(await loadLocomo(opts.data));
+      const part = opts.split === 'val' ? split.validation : split.train;
+      const progress = createProgress();
+      const embedder = await locomoEmbedder(opts.embed, opts.embedCache, progress);
+      try {
+        const conversations = await embedConversations(embedder, part.conversations, part.questions);
+        progress.stop();
+        const census = actionCensus(conversations, opts.bankBudget);
+        console.log(formatActionCensus(census));
+        if (opts.json) {
+          await writeFile(opts.json, `${JSON.stringify({ split: opts.split, bank_budget: opts.bankBudget, conversations: census }, null, 2)}\n`);
+          console.log(`\nwrote ${opts.json}`);
+        }
+      } finally {
+        progress.stop();
+        await embedder.dispose();
       }
     });
 }
