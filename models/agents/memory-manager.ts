@@ -19,6 +19,8 @@ export interface MemoryManagerOptions {
   policy: CategoricalPolicy;
   /** Recorded in each operation's origin (`manager@<version>`). */
   policyVersion: string;
+  /** The origin journaled instead, when the text came from another tool (`mcp:<client>/manager@<version>`). */
+  origin?: string;
   /** Related memories considered per fact (the paper: 10). */
   topK?: number;
   /**
@@ -144,7 +146,7 @@ export class MemoryManager {
   private async apply(decision: ManagerDecision, records: readonly MemoryRecord[], turn: TurnInput): Promise<OperationRecord> {
     const { store, policyVersion } = this.options;
     const sources = turn.sources ?? [];
-    const context = { origin: `manager@${policyVersion}`, turn_id: turn.turnId ?? null, fact: { text: decision.fact.text, sources } };
+    const context = { origin: this.options.origin ?? `manager@${policyVersion}`, turn_id: turn.turnId ?? null, fact: { text: decision.fact.text, sources } };
     const action = decision.action;
     switch (action.kind) {
       case 'ADD':

@@ -29,6 +29,8 @@ import { listSessions, renameSession, sessionHistory, setSessionDeleted } from '
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
+import { recallMemories } from './recall.js';
+import { rememberText } from './remember.js';
 import { ModelDownloads } from './model-downloads.js';
 import type { LearningSettings } from '../contract/learning-schemas.js';
 import { OperationReview } from './operation-review.js';
@@ -90,7 +92,7 @@ const EMBEDDING_CACHE_ENTRIES = 256;
 export class Assistant {
   readonly dispatch: Dispatch;
   private readonly shutdown = new AbortController();
-  private readonly activeStreams = new Set<Promise<void>>();
+  private readonly activeStreams = new Set<Promise<unknown>>();
   private readonly settingsChanges = new SerialQueue();
   private readonly turn: ChatTurnParts;
   private readonly review: OperationReview;
@@ -226,10 +228,12 @@ export class Assistant {
         return { total: page.total, items: page.items.map(withoutVector) };
       },
       'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, query, k, { subject, from, to }) }),
+      'memory.recall': async ({ query }) => ({ items: await recallMemories(this.turn, query) }),
+      'memory.remember': async (input) => ({ items: (await this.track(() => rememberText(this.turn, () => this.chatModel.get(), input))).map(operationView) }),
       'memory.get': async ({ id }) => withoutVector(await store.get(id)),
       'memory.add': async ({ text, subject, event_time }) => operationView(await store.add({ text, subject, event_time: event_time ?? null })),
       'memory.edit': async ({ id, text, subject, event_time }) => operationView(await store.edit(id, { text, subject, event_time })),
-      'memory.delete': async ({ id }) => operationView(await store.delete(id)),
+      'memory.delete': async ({ id, origin }) => operationView(await store.delete(id, origin ? { origin } : {})),
       'memory.history': async ({ id }) => ({ items: (await store.history(id)).map(operationView) }),
       'memory.undo': async ({ op_id }) => operationView(await store.undo(op_id)),
       'memory.export': async ({ format }) => {
@@ -359,8 +363,8 @@ export class Assistant {
     await this.updater.settingsChanged();
   }
 
-  /** Runs a stream and keeps its promise until it ends, so `close` can wait for it. */
-  private track(stream: () => Promise<void>): Promise<void> {
+  /** Runs a stream (or a Memory Manager run) and keeps its promise until it ends, so `close` can wait for it. */
+  private track<T>(stream: () => Promise<T>): Promise<T> {
     if (this.shutdown.signal.aborted) return Promise.reject(new ApiError('INTERNAL', 'the assistant is shutting down'));
     const work = stream();
     this.activeStreams.add(work);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AnswerAgent } from '../agents/answer-agent.js';
-import { MemoryManager } from '../agents/memory-manager.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { EpisodeRecorder } from '../learning/episode-recorder.js';
 import type { ChatModel } from '../llm/chat-model.js';
@@ -13,6 +12,7 @@ import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import { toApiError } from '../contract/api-error.js';
 import { chatPrompt } from './chat-prompt.js';
+import { ingestMessage } from './manager-ingest.js';
 import type { PolicySlot } from '../agents/policy-slot.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { RouteEvent } from '../contract/routes.js';
@@ -118,15 +118,7 @@ export async function runChatTurn(
     emit({ type: 'operations', turn_id: turnId, operations: [] });
     return;
   }
-  const llm = await model();
-  const decisions = await parts.ingests.run(() =>
-    parts.managerPolicy.use(async ({ policy, version }) => {
-      const manager = new MemoryManager({ store, embedder, llm, policy, policyVersion: version });
-      const applied = await manager.ingest({ subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId });
-      await parts.recorder.manager(applied, policy, version, turnId);
-      return applied;
-    }),
-  );
+  const decisions = await ingestMessage(parts, await model(), { subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId });
   emit({ type: 'operations', turn_id: turnId, operations: decisions.map((d) => operationView(d.op)) });
 }
 

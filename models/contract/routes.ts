@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
+import { CLIENT_ORIGIN_PATTERN } from './origins.js';
 import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
@@ -21,6 +22,8 @@ const MAX_CHAT_CHARS = 8_000;
 /** A JSON export carries every vector (about 3 kB a memory); see `bodyLimit`. */
 const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
 
+/** Another tool's name for the journal (`mcp:<client>`): its changes are reviewable like the Memory Manager's. */
+const clientOrigin = z.string().regex(CLIENT_ORIGIN_PATTERN, 'an origin is "mcp:" and a client name (no "/")');
 const filter = { subject: subject.optional(), from: time.optional(), to: time.optional() };
 const noInput = z.strictObject({});
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
@@ -59,10 +62,15 @@ export const ROUTES = {
     z.strictObject({ query: memoryText, k: z.number().int().min(1).max(200).default(20), ...filter }),
     items(z.object({ memory: MemoryView, score: z.number() })),
   ),
+  /** The Answer Agent's retrieval and distillation, as a chat turn does it before its reply: the memories it keeps for `query`. */
+  'memory.recall': unary(z.strictObject({ query: memoryText }), items(MemoryView)),
+  /** Text another tool sends: the Memory Manager decides what it changes, as after a chat turn; its operations are journaled with the client in their origin. */
+  'memory.remember': unary(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), subject: subject.default('user'), origin: clientOrigin }), items(OperationView)),
   'memory.get': unary(z.strictObject({ id }), MemoryView),
   'memory.add': unary(z.strictObject({ text: memoryText, subject: subject.default('user'), event_time: time.optional() }), OperationView),
   'memory.edit': unary(z.strictObject({ id, text: memoryText.optional(), subject: subject.optional(), event_time: time.optional() }), OperationView),
-  'memory.delete': unary(z.strictObject({ id }), OperationView),
+  /** `origin`: another tool asked (MCP `forget`); the delete then waits in Review. */
+  'memory.delete': unary(z.strictObject({ id, origin: clientOrigin.optional() }), OperationView),
   'memory.history': unary(z.strictObject({ id }), items(OperationView)),
   'memory.undo': unary(z.strictObject({ op_id: id }), OperationView),
   'memory.export': unary(z.strictObject({ format: z.enum(['json', 'markdown']) }), z.object({ filename: z.string(), content: z.string() })),

@@ -24,6 +24,8 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'chat.feedback': { message_id: 'no-such-message', kind: 'answer_corrected', correction: 'The user lives in Porto.' },
   'memory.list': { limit: 5 },
   'memory.search': { query: 'tea' },
+  'memory.recall': { query: 'tea' },
+  'memory.remember': { text: 'The user drinks green tea.', origin: 'mcp:fuzz' },
   'memory.get': { id: 'no-such-memory' },
   'memory.add': { text: 'The user drinks green tea.' },
   'memory.edit': { id: 'no-such-memory', text: 'x' },

@@ -5,7 +5,7 @@
 import type { AnswerFeedbackView, ChatEvent, ChatMessageView, MemoryView, OperationView } from './api-types';
 import { client } from './client';
 import { modelStatus } from './model-status.svelte';
-import { byMemoryManager } from './operations';
+import { awaitsReview } from './operations';
 import { refreshReviewQueue } from './review-queue.svelte';
 
 export interface UserEntry {
@@ -179,7 +179,7 @@ function entryFrom(message: ChatMessageView, byTurn: Map<string | null, Operatio
  * to the turn: the card of the operation reviewed shows its outcome.
  */
 function managerOperationsByTurn(operations: OperationView[]): Map<string | null, OperationView[]> {
-  const byTurn = Map.groupBy(operations.filter(byMemoryManager), (op) => op.turn_id);
+  const byTurn = Map.groupBy(operations.filter(awaitsReview), (op) => op.turn_id);
   for (const ops of byTurn.values()) ops.sort((a, b) => a.seq - b.seq);
   return byTurn;
 }

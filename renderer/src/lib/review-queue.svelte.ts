@@ -1,7 +1,7 @@
 /** How many of the Memory Manager's operations wait for the user's review: the Review badge and "Accept all". */
 import type { OperationView } from './api-types';
 import { client } from './client';
-import { byMemoryManager } from './operations';
+import { awaitsReview } from './operations';
 
 /** More than a person reviews in one sitting; the badge says "99+" beyond 99 anyway. */
 const QUEUE_LIMIT = 1_000;
@@ -11,7 +11,7 @@ export const reviewQueue: { waiting: OperationView[] } = $state({ waiting: [] })
 /** The operations awaiting review, newest first; out-of-date ones included (they wait to be dismissed). */
 export async function refreshReviewQueue(): Promise<OperationView[]> {
   const { items } = await client.invoke('ops.list', { status: 'applied', limit: QUEUE_LIMIT });
-  reviewQueue.waiting = items.filter(byMemoryManager);
+  reviewQueue.waiting = items.filter(awaitsReview);
   return reviewQueue.waiting;
 }
 
