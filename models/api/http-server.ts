@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, toApiError } from '../contract/api-error.js';
 import type { Dispatch } from './dispatch.js';
+import { McpHttpEndpoint } from './mcp/http-endpoint.js';
 import { bodyLimit, isRouteName } from '../contract/routes.js';
 import type { ApiErrorBody } from '../contract/schemas.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -20,6 +21,8 @@ export interface WebServerOptions {
   staticDir?: string;
   /** The access token (default: a new random one per run). */
   token?: string;
+  /** The token for MCP clients at `/mcp` (default: a new random one per run). */
+  mcpToken?: string;
 }
 
 export interface WebServer {
@@ -27,6 +30,9 @@ export interface WebServer {
   url: string;
   port: number;
   token: string;
+  /** MCP over streamable HTTP: `<address>/mcp`, with its own token (`Authorization: Bearer <mcpToken>`). */
+  mcpUrl: string;
+  mcpToken: string;
   /** Stops listening and ends open streams (their replies are aborted). */
   close(): Promise<void>;
 }
@@ -37,7 +43,8 @@ const refuse = (code: ApiErrorBody['code'], message: string): Reply => ({ status
 
 /**
  * Web mode (DESIGN §8): `POST /api/<route>` with a JSON body answers JSON,
- * or Server-Sent Events for a stream route; everything else is the built UI.
+ * or Server-Sent Events for a stream route; `/mcp` is MCP over streamable
+ * HTTP (its own token, `mcp/http-endpoint.ts`); everything else is the built UI.
  * Each request is checked in order (one Host, an allowed one, then method, token, content type,
  * size, JSON), and each payload is validated by the route table.
  */
@@ -46,6 +53,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const token = options.token ?? randomBytes(32).toString('base64url');
   const staticDir = options.staticDir ?? defaultStaticDir();
   const { dispatch } = options.assistant;
+  const mcpToken = options.mcpToken ?? randomBytes(32).toString('base64url');
+  const mcp = new McpHttpEndpoint(dispatch, mcpToken);
   let port = 0;
 
   const server = createServer((req, res) => {
@@ -61,6 +70,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (hostRepeated(req)) return sendJson(res, refuse('BAD_INPUT', 'the request has more than one Host header'));
     if (!hostAllowed(req, host, port)) return sendJson(res, refuse('BAD_HOST', `this server answers to 127.0.0.1:${port} and localhost:${port} only`));
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname === '/mcp') return mcp.handle(req, res);
     if (pathname !== '/api' && !pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, refuse('METHOD_NOT_ALLOWED', 'pages are read with GET'), { allow: 'GET, HEAD' });
       return serveStatic(staticDir, pathname, res, req.method === 'HEAD');
@@ -105,11 +115,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     url: `http://${urlHost}:${port}/#token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise((resolve) => {
+    mcpUrl: `http://${urlHost}:${port}/mcp`,
+    mcpToken,
+    close: async () => {
+      await mcp.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
