@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands.js';
 import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
+import { registerClientCommands } from './cli/client-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerLearnCommands } from './cli/learn-commands.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
@@ -9,6 +10,7 @@ import { registerModelCommands } from './cli/model-commands.js';
 import { registerPolicyCommands } from './cli/policy-commands.js';
 import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommands } from './cli/train-commands.js';
+import { ApiError } from './contract/api-error.js';
 import { ChatModelError } from './llm/chat-model.js';
 import { isMemoryError } from './memory/errors.js';
 import { CheckpointError } from './rl/checkpoints.js';
@@ -29,6 +31,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerBenchCommands(program);
   registerServeCommand(program);
+  registerClientCommands(program);
   return program;
 }
 
@@ -39,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (isMemoryError(error) || error instanceof ChatModelError || error instanceof CheckpointError) {
+    if (isMemoryError(error) || error instanceof ChatModelError || error instanceof CheckpointError || error instanceof ApiError) {
       console.error(`memr1: ${error.message} [${error.code}]`);
       return 2;
     }

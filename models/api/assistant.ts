@@ -26,7 +26,9 @@ import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
+import { ClientKeys } from './client-keys.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
+import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
 import { recallMemories } from './recall.js';
@@ -180,6 +182,11 @@ export class Assistant {
 
   get profileDir(): string {
     return this.layout.dir;
+  }
+
+  /** What the OpenAI-compatible memory proxy answers with: the chat model in use, and the clients' keys (`clients.json`). */
+  proxyOptions(): Omit<MemoryProxyOptions, 'dispatch'> {
+    return { model: () => this.chatModel.get(), keys: new ClientKeys(this.layout.clients) };
   }
 
   /**

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, toApiError } from '../contract/api-error.js';
+import { toApiError } from '../contract/api-error.js';
 import type { Dispatch } from './dispatch.js';
 import { McpHttpEndpoint } from './mcp/http-endpoint.js';
+import { MemoryProxy, type MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { bodyLimit, isRouteName } from '../contract/routes.js';
 import type { ApiErrorBody } from '../contract/schemas.js';
+import { readBody } from './read-body.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
 import { HTTP_STATUS, hostAllowed, hostRepeated, isJsonContentType, tokenMatches } from './web-guards.js';
@@ -23,6 +25,8 @@ export interface WebServerOptions {
   token?: string;
   /** The token for MCP clients at `/mcp` (default: a new random one per run). */
   mcpToken?: string;
+  /** The OpenAI-compatible memory proxy at `/v1/…`: the chat model that answers, and the clients' keys (none: no proxy). */
+  proxy?: Omit<MemoryProxyOptions, 'dispatch'>;
 }
 
 export interface WebServer {
@@ -44,7 +48,9 @@ const refuse = (code: ApiErrorBody['code'], message: string): Reply => ({ status
 /**
  * Web mode (DESIGN §8): `POST /api/<route>` with a JSON body answers JSON,
  * or Server-Sent Events for a stream route; `/mcp` is MCP over streamable
- * HTTP (its own token, `mcp/http-endpoint.ts`); everything else is the built UI.
+ * HTTP (its own token, `mcp/http-endpoint.ts`); `/v1/…` is the
+ * OpenAI-compatible memory proxy (a key per client,
+ * `openai-proxy/memory-proxy.ts`); everything else is the built UI.
  * Each request is checked in order (one Host, an allowed one, then method, token, content type,
  * size, JSON), and each payload is validated by the route table.
  */
@@ -55,6 +61,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const { dispatch } = options.assistant;
   const mcpToken = options.mcpToken ?? randomBytes(32).toString('base64url');
   const mcp = new McpHttpEndpoint(dispatch, mcpToken);
+  const proxy = options.proxy && new MemoryProxy({ ...options.proxy, dispatch });
   let port = 0;
 
   const server = createServer((req, res) => {
@@ -71,6 +78,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!hostAllowed(req, host, port)) return sendJson(res, refuse('BAD_HOST', `this server answers to 127.0.0.1:${port} and localhost:${port} only`));
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname === '/mcp') return mcp.handle(req, res);
+    if (proxy && pathname.startsWith('/v1/')) return proxy.handle(req, res, pathname);
     if (pathname !== '/api' && !pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, refuse('METHOD_NOT_ALLOWED', 'pages are read with GET'), { allow: 'GET, HEAD' });
       return serveStatic(staticDir, pathname, res, req.method === 'HEAD');
@@ -119,6 +127,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     mcpToken,
     close: async () => {
       await mcp.close();
+      await proxy?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -131,34 +140,4 @@ function sendJson(res: ServerResponse, reply: Reply, headers: Record<string, str
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
-}
-
-/**
- * The body as UTF-8 text. Past `limit` bytes it is PAYLOAD_TOO_LARGE: a
- * declared length over the limit is refused before anything is buffered, and
- * the rest is drained rather than kept, so the client still reads the 413.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const tooLarge = new ApiError('PAYLOAD_TOO_LARGE', `the request is larger than ${limit.toLocaleString('en')} bytes`);
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
-      return reject(tooLarge);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > limit) return reject(tooLarge);
-      try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
-      } catch {
-        reject(new ApiError('BAD_INPUT', 'the body is not valid UTF-8'));
-      }
-    });
-    req.on('error', reject);
-  });
 }

@@ -17,11 +17,12 @@ export function registerServeCommand(program: Command): void {
     .action(async (opts: { port: number; host: string; profile: string; static?: string; locomoData?: string }) => {
       const assistant = await Assistant.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
       for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
-      const server = await startWebServer({ assistant, port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {
+      const server = await startWebServer({ assistant, proxy: assistant.proxyOptions(), port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {
         await assistant.close();
         throw error;
       });
       console.log(`memr1: serving ${assistant.profileDir} at ${server.url}`);
+      console.log(`memr1: OpenAI-compatible memory proxy at ${new URL(server.url).origin}/v1 (a key per client: \`memr1 clients add <name>\`)`);
       // Ctrl-C or a service manager's SIGTERM: stop replies, flush the memory store, release the profile.
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);

@@ -23,7 +23,7 @@ const MAX_CHAT_CHARS = 8_000;
 const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
 
 /** Another tool's name for the journal (`mcp:<client>`): its changes are reviewable like the Memory Manager's. */
-const clientOrigin = z.string().regex(CLIENT_ORIGIN_PATTERN, 'an origin is "mcp:" and a client name (no "/")');
+const clientOrigin = z.string().regex(CLIENT_ORIGIN_PATTERN, 'an origin is "mcp:" or "proxy:" and a client name (no "/")');
 const filter = { subject: subject.optional(), from: time.optional(), to: time.optional() };
 const noInput = z.strictObject({});
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

@@ -10,6 +10,7 @@ import {
   type SamplingOptions,
   type TokenChunk,
 } from './chat-model.js';
+import { forwardChatRequest, type ForwardedReply } from './openai-forward.js';
 import { httpError, RequestWatchdog, sendWithRetries, timeoutError, type ServerSettings } from './openai-http.js';
 import { cutMidReply, readChatStream } from './openai-stream.js';
 
@@ -92,6 +93,11 @@ export class OpenAiChatModel implements ChatModel {
   }
 
   async dispose(): Promise<void> {}
+
+  /** Another tool's chat request, with all its fields, sent to this server for this model (the memory proxy's path). */
+  forward(body: Record<string, unknown>, signal: AbortSignal): Promise<ForwardedReply> {
+    return forwardChatRequest(this.server, { ...body, model: this.model }, signal);
+  }
 
   /** Streams one reply; its return value is why it ended. */
   private async *reply(messages: readonly ChatMessage[], options: SamplingOptions): AsyncGenerator<TokenChunk, FinishReason> {

@@ -16,10 +16,12 @@ export interface ProfileLayout {
   conversations: string;
   /** The model server's API key (mode 0600), in web mode and the CLI. */
   apiKey: string;
+  /** Other tools' keys for the OpenAI-compatible memory proxy (hashes only, mode 0600). */
+  clients: string;
 }
 
 export function profileLayout(dir: string): ProfileLayout {
-  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json'), conversations: join(dir, 'conversations.jsonl'), apiKey: join(dir, 'api-key') };
+  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json'), conversations: join(dir, 'conversations.jsonl'), apiKey: join(dir, 'api-key'), clients: join(dir, 'clients.json') };
 }
 
 /** The default profile's folder: `$MEMR1_HOME/profiles/default`, `$MEMR1_HOME` defaulting to `~/.memr1`. */
