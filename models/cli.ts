@@ -4,6 +4,7 @@ import { registerBenchCommands } from './cli/bench-commands.js';
 import { registerChatCommand } from './cli/chat-command.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerLearnCommands } from './cli/learn-commands.js';
+import { registerMcpCommand } from './cli/mcp-command.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
 import { registerPolicyCommands } from './cli/policy-commands.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerBenchCommands(program);
   registerServeCommand(program);
+  registerMcpCommand(program);
   return program;
 }
 
