@@ -77,6 +77,24 @@ describe('memr1 mcp (stdio, a separate process)', () => {
     });
   });
 
+  it('writes nothing but JSON-RPC messages on stdout (the embedder and the engine log to stderr), and exits 0 when the host closes stdin', async () => {
+    const profileDir = tempDir();
+    const child = spawn(process.execPath, [BIN, 'mcp', '--profile', profileDir], { env: { ...process.env, MEMR1_HOME: join(profileDir, 'home') }, stdio: 'pipe' });
+    cleanups.push(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const lines: string[] = [];
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw host', version: '1' } } });
+    await waitForLine(child, (line) => line.includes('"id":1'), (line) => lines.push(line));
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'remember', arguments: { text: 'I run every morning.' } } });
+    await waitForLine(child, (line) => line.includes('"id":2'));
+    child.stdin.end();
+    await exited(child);
+    expect(child.exitCode).toBe(0);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+  });
+
   it('forwards to the memr1 serve that holds the profile, and opens the profile itself once that serve is gone', async () => {
     const profileDir = tempDir();
     const served = await serve(profileDir);
