@@ -107,4 +107,25 @@ describe('MCP over streamable HTTP in web mode (/mcp, the SDK client)', () => {
     const unknownSession = await rawRequest(server.port, { path: '/mcp', headers: { ...headers, 'mcp-session-id': 'no-such-session' }, body });
     expect(unknownSession.status).toBe(404);
   });
+
+  it('answers malformed MCP requests with a clean 4xx and keeps serving', async () => {
+    const { server } = await webMode();
+    const headers = { authorization: `Bearer ${server.mcpToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const malformed: Array<{ what: string; headers?: Record<string, string>; body: string | Buffer }> = [
+      { what: 'not JSON', body: '{"jsonrpc": "2.0", "id": 1, "method": ' },
+      { what: 'not JSON-RPC', body: JSON.stringify({ hello: 'world' }) },
+      { what: 'a call before initialize', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) },
+      { what: 'a form post', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' },
+      { what: 'over 1 MB', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(1024 * 1024) } }) },
+      { what: 'broken UTF-8', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+    ];
+    for (const request of malformed) {
+      const response = await rawRequest(server.port, { path: '/mcp', headers: { ...headers, ...request.headers }, body: request.body });
+      expect(response.status, request.what).toBeGreaterThanOrEqual(400);
+      expect(response.status, request.what).toBeLessThan(500);
+      expect(() => JSON.parse(response.body), `${request.what}: ${response.body}`).not.toThrow();
+    }
+    const client = await connect(server, 'After The Storm');
+    expect((await client.listTools()).tools).toHaveLength(4);
+  });
 });
