@@ -11,6 +11,7 @@ import { call } from '../helpers/assistant.js';
 import { exited, waitForLine } from '../helpers/child-process.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { runMemr1 } from '../helpers/memr1-cli.js';
 import { postApi } from '../helpers/web-client.js';
 import { callTool, toolValue, type OperationFacts } from './mcp-client.js';
 
@@ -119,6 +120,16 @@ describe('memr1 mcp (stdio, a separate process)', () => {
     const recent = await toolValue<{ operations: OperationFacts[] }>(alone.client, 'recent_operations', {});
     expect(recent.operations.map((op) => op.op_id)).toEqual([operations[0]!.op_id]);
     expect(alone.stderr()).toContain(`opened ${profileDir}`);
+  });
+
+  it('refuses, saying what to do, while a process with no API to forward to (the desktop app) holds the profile', async () => {
+    const profileDir = tempDir();
+    const holder = await Assistant.open({ profileDir, embedder: await realEmbedder() });
+    cleanups.push(() => holder.close());
+    const result = await runMemr1(join(profileDir, 'home'), ['mcp', '--profile', profileDir]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/in use by another process \(pid \d+.*offers no API to forward to \(the desktop app.*memr1 serve --profile.*\[PROFILE_LOCKED\]/s);
   });
 });
 
