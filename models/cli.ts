@@ -5,6 +5,7 @@ import { registerChatCommand } from './cli/chat-command.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerLearnCommands } from './cli/learn-commands.js';
+import { registerMcpCommand } from './cli/mcp-command.js';
 import { registerMemoryCommands } from './cli/memory-commands.js';
 import { registerModelCommands } from './cli/model-commands.js';
 import { registerPolicyCommands } from './cli/policy-commands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerBenchCommands(program);
   registerServeCommand(program);
   registerClientCommands(program);
+  registerMcpCommand(program);
   return program;
 }
 

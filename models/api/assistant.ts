@@ -28,6 +28,7 @@ import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { ClientKeys } from './client-keys.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
+import { McpClients } from './mcp-clients.js';
 import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
@@ -99,6 +100,7 @@ export class Assistant {
   private readonly turn: ChatTurnParts;
   private readonly review: OperationReview;
   private readonly downloads: ModelDownloads;
+  private readonly mcpClients: McpClients;
   private closing: Promise<void> | undefined;
   /** Chat turns being served now: while there are any, a learning run backs off. */
   private chatTurns = 0;
@@ -147,6 +149,7 @@ export class Assistant {
     };
     this.review = new OperationReview(store, profile.feedback, learning);
     this.downloads = new ModelDownloads(profile.layout.models, profile.hubUrl);
+    this.mcpClients = new McpClients({ current: () => this.current.settings, change: (next) => this.changeSettings(next) });
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -288,6 +291,10 @@ export class Assistant {
 
       'store.health': () => storeHealth(this.layout.memory, store.maintenance.state),
 
+      'mcp.clients': async () => ({ items: this.mcpClients.list() }),
+      'mcp.configure_client': (input) => this.mcpClients.configure(input),
+      'mcp.admit': (input) => this.mcpClients.admit(input),
+
       'settings.get': async () => settingsView(this.current.settings, this.layout.dir, (await this.secrets.get()) !== undefined),
       'settings.update': (patch) => this.updateSettings(patch),
     };
@@ -362,12 +369,18 @@ export class Assistant {
 
   /** Saves the learning settings with the others; the updater then stops a run (learning off) and reschedules. */
   private async configureLearning(patch: Partial<LearningSettings>): Promise<void> {
-    await this.settingsChanges.run(async () => {
-      const next: StoredSettings = { ...this.current.settings, learning: { ...this.current.settings.learning, ...patch } };
-      await saveSettings(this.layout.settings, next);
-      this.current.settings = next;
-    });
+    await this.changeSettings((settings) => ({ ...settings, learning: { ...settings.learning, ...patch } }));
     await this.updater.settingsChanged();
+  }
+
+  /** Saves a change to the settings, in turn with every other change. */
+  private changeSettings(next: (settings: StoredSettings) => StoredSettings): Promise<StoredSettings> {
+    return this.settingsChanges.run(async () => {
+      const changed = next(this.current.settings);
+      await saveSettings(this.layout.settings, changed);
+      this.current.settings = changed;
+      return changed;
+    });
   }
 
   /** Runs a stream (or a Memory Manager run) and keeps its promise until it ends, so `close` can wait for it. */

@@ -5,6 +5,7 @@ import { DEFAULT_EMBEDDER } from '../embed/create-embedder.js';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { LearningSettings } from '../contract/learning-schemas.js';
+import { McpClientView } from '../contract/mcp-client-schemas.js';
 import { DEFAULT_TEMPERATURE, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, THEMES, type Settings } from '../contract/schemas.js';
 
 /** Learning is off until the user opts in (DESIGN §9); the rest are the Learning screen's starting choices. */
@@ -29,6 +30,8 @@ const StoredSettings = z.object({
   temperature: z.number().min(0).max(2).default(DEFAULT_TEMPERATURE),
   system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).default(''),
   learning: StoredLearning.default(DEFAULT_LEARNING),
+  /** The MCP clients seen and the user's switches for each, by name. */
+  mcp_clients: z.record(z.string(), McpClientView.omit({ name: true })).default({}),
 });
 export type StoredSettings = z.infer<typeof StoredSettings>;
 

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { Assistant } from '../api/assistant.js';
 import { startWebServer } from '../api/http-server.js';
+import { announceServe } from '../api/serve-discovery.js';
 import { defaultProfileDir } from './paths.js';
 import { numberIn } from './numbers.js';
 
@@ -21,14 +22,18 @@ export function registerServeCommand(program: Command): void {
         await assistant.close();
         throw error;
       });
+      // `memr1 mcp` on this profile finds this process here and forwards to it (announced before the address is printed, so whoever reads it finds the file).
+      const withdraw = announceServe(assistant.profileDir, `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}`, server.token);
       console.log(`memr1: serving ${assistant.profileDir} at ${server.url}`);
       console.log(`memr1: OpenAI-compatible memory proxy at ${new URL(server.url).origin}/v1 (a key per client: \`memr1 clients add <name>\`)`);
+      console.log(`memr1: MCP (streamable HTTP) at ${server.mcpUrl} with "Authorization: Bearer ${server.mcpToken}"`);
       // Ctrl-C or a service manager's SIGTERM: stop replies, flush the memory store, release the profile.
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       console.error(`memr1: ${signal}: shutting down`);
+      withdraw();
       await server.close();
       await assistant.close();
     });

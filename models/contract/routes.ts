@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { OP_STATUSES } from '../memory/records.js';
 import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
+import { MCP_ACCESS, McpClientView } from './mcp-client-schemas.js';
 import { CLIENT_ORIGIN_PATTERN } from './origins.js';
 import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
@@ -133,6 +134,12 @@ export const ROUTES = {
 
   /** The memory database: tables readable, versions kept, disk used, last compaction, post-commit warnings (as `memr1 doctor`). */
   'store.health': unary(noInput, StoreHealthView),
+
+  /** The MCP clients seen, with their switches (Settings). */
+  'mcp.clients': unary(noInput, items(McpClientView)),
+  'mcp.configure_client': unary(z.strictObject({ name: z.string().min(1).max(100), enabled: z.boolean().optional(), access: z.enum(MCP_ACCESS).optional() }), McpClientView),
+  /** Asked by the MCP server before each call: records the client, and refuses (CONFLICT) one the user turned off, or a write by a read-only one. */
+  'mcp.admit': unary(z.strictObject({ client: clientOrigin, write: z.boolean() }), McpClientView),
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(

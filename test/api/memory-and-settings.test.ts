@@ -110,6 +110,7 @@ describe('settings and the chat model', () => {
       temperature: 0.7,
       system_prompt: '',
       learning: { enabled: false, algo: 'grpo', schedule_minutes: 60, min_new_feedback: 5, keep_versions: 5 },
+      mcp_clients: {},
     });
     expect(readdirSync(profileDir).filter((name) => name.includes('.tmp'))).toEqual([]);
     // The profile folder is not a setting; the embedder is fixed by the stored vectors.

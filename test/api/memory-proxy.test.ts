@@ -139,4 +139,25 @@ describe('the OpenAI-compatible memory proxy, driven by the official openai clie
     await new ClientKeys(join(profile, 'clients.json')).remove('webui');
     await expect(client.models.list()).rejects.toMatchObject({ status: 401 });
   });
+
+  it("follows the tool's switches in Settings: read-only recalls but never remembers, off is refused with where to turn it on", async () => {
+    const { assistant, server, client } = await startProxy('local');
+    await client.chat.completions.create({ model: 'memr1', messages: [{ role: 'user', content: 'Hello' }] });
+    expect((await call(assistant, 'mcp.clients', {})).items).toEqual([expect.objectContaining({ name: 'webui', enabled: true, access: 'read-write' })]);
+
+    await call(assistant, 'mcp.configure_client', { name: 'webui', access: 'read-only' });
+    const reply = await client.chat.completions.create({ model: 'memr1', messages: [{ role: 'user', content: 'By the way, I moved to Lisbon in May.' }] });
+    expect(reply.choices[0]!.message.content).toBe(SCRIPTED_REPLY);
+    await server.close(); // waits for any Memory Manager run the proxy started
+    expect((await call(assistant, 'ops.list', {})).items.filter((op) => op.origin.startsWith('proxy:'))).toEqual([]);
+
+    await call(assistant, 'mcp.configure_client', { name: 'webui', enabled: false });
+    const again = await startWebServer({ assistant, proxy: assistant.proxyOptions() });
+    try {
+      const off = new OpenAI({ baseURL: `http://127.0.0.1:${again.port}/v1`, apiKey: client.apiKey, maxRetries: 0 });
+      await expect(off.chat.completions.create({ model: 'memr1', messages: [{ role: 'user', content: 'Hello' }] })).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/turned off for "webui".*Settings/) });
+    } finally {
+      await again.close();
+    }
+  });
 });

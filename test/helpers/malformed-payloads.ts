@@ -55,6 +55,9 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'training.rollback': { agent: 'answer' },
   'training.delete_data': {},
   'store.health': {},
+  'mcp.clients': {},
+  'mcp.configure_client': { name: 'no-such-client', enabled: false },
+  'mcp.admit': { client: 'mcp:fuzz', write: false },
   'settings.get': {},
   'settings.update': { theme: 'dark' },
 };

@@ -1,5 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
 import { startWebServer, type WebServer } from '../../models/api/http-server.js';
@@ -69,6 +71,31 @@ describe('MCP over streamable HTTP in web mode (/mcp, the SDK client)', () => {
     expect(await callTool(client, 'search_memories', { query: '' })).toEqual({ ok: false, text: expect.stringMatching(/query/i) });
   });
 
+  it("lists each client in Settings, and holds it to the user's switches: read-only refuses writes, off refuses everything, with a sentence that says where to change it", async () => {
+    const { assistant, server } = await webMode();
+    const client = await connect(server, 'Switch Host');
+    await toolValue(client, 'remember', { text: 'I keep bees in the garden.' });
+    expect((await call(assistant, 'mcp.clients', {})).items).toEqual([
+      { name: 'Switch Host', enabled: true, access: 'read-write', first_seen: expect.any(String), last_seen: expect.any(String) },
+    ]);
+
+    await call(assistant, 'mcp.configure_client', { name: 'Switch Host', access: 'read-only' });
+    expect(await callTool(client, 'remember', { text: 'I also keep hens.' })).toEqual({ ok: false, text: expect.stringMatching(/^CONFLICT: "Switch Host" may only read this memory \(Settings/) });
+    expect(await callTool(client, 'forget', { id: 'any' })).toEqual({ ok: false, text: expect.stringMatching(/may only read/) });
+    const found = await toolValue<{ memories: Array<{ text: string }> }>(client, 'search_memories', { query: 'bees' });
+    expect(found.memories.map((m) => m.text)).toEqual(['I keep bees in the garden.']);
+
+    await call(assistant, 'mcp.configure_client', { name: 'Switch Host', enabled: false });
+    expect(await callTool(client, 'search_memories', { query: 'bees' })).toEqual({ ok: false, text: expect.stringMatching(/^CONFLICT: memory is turned off for "Switch Host"/) });
+    expect(await callTool(client, 'recent_operations', {})).toEqual({ ok: false, text: expect.stringMatching(/turned off/) });
+    await expect(client.readResource({ uri: 'memory://subject/user' })).rejects.toThrow(/turned off/);
+    // Only the hens were refused: memory holds the bees alone, and the switches are in the settings file.
+    expect((await call(assistant, 'memory.list', {})).items.map((m) => m.text)).toEqual(['I keep bees in the garden.']);
+    const stored = JSON.parse(readFileSync(join(assistant.profileDir, 'settings.json'), 'utf8')) as { mcp_clients: Record<string, unknown> };
+    expect(stored.mcp_clients['Switch Host']).toMatchObject({ enabled: false, access: 'read-only' });
+    expect(await assistant.dispatch('mcp.configure_client', { name: 'Nobody', enabled: true })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
   it('refuses a wrong token, the API token, and a foreign Host', async () => {
     const { server } = await webMode();
     await expect(connect(server, 'Intruder', 'wrong-token')).rejects.toThrow(/401|Unauthorized|token/i);
@@ -79,5 +106,26 @@ describe('MCP over streamable HTTP in web mode (/mcp, the SDK client)', () => {
     expect(rebound.status).toBe(403);
     const unknownSession = await rawRequest(server.port, { path: '/mcp', headers: { ...headers, 'mcp-session-id': 'no-such-session' }, body });
     expect(unknownSession.status).toBe(404);
+  });
+
+  it('answers malformed MCP requests with a clean 4xx and keeps serving', async () => {
+    const { server } = await webMode();
+    const headers = { authorization: `Bearer ${server.mcpToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const malformed: Array<{ what: string; headers?: Record<string, string>; body: string | Buffer }> = [
+      { what: 'not JSON', body: '{"jsonrpc": "2.0", "id": 1, "method": ' },
+      { what: 'not JSON-RPC', body: JSON.stringify({ hello: 'world' }) },
+      { what: 'a call before initialize', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) },
+      { what: 'a form post', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' },
+      { what: 'over 1 MB', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(1024 * 1024) } }) },
+      { what: 'broken UTF-8', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+    ];
+    for (const request of malformed) {
+      const response = await rawRequest(server.port, { path: '/mcp', headers: { ...headers, ...request.headers }, body: request.body });
+      expect(response.status, request.what).toBeGreaterThanOrEqual(400);
+      expect(response.status, request.what).toBeLessThan(500);
+      expect(() => JSON.parse(response.body), `${request.what}: ${response.body}`).not.toThrow();
+    }
+    const client = await connect(server, 'After The Storm');
+    expect((await client.listTools()).tools).toHaveLength(4);
   });
 });

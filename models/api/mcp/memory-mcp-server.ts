@@ -1,4 +1,5 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { clientOrigin } from '../../contract/origins.js';
 import type { RouteOutput } from '../../contract/routes.js';
@@ -40,6 +41,16 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       'call remember with a fact the user shares about themselves. Every change waits in the Memory-R1 app, where the user can accept, reject or undo it.',
   });
   const origin = () => clientOrigin(server.server.getClientVersion()?.name);
+  /** Each call first asks the profile's holder whether this client may (the user's switches in Settings), so a change there applies at once. */
+  const admission = (write: boolean) => dispatch('mcp.admit', { client: origin(), write });
+  const admitted = async (write: boolean, call: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    const answer = await admission(write);
+    return answer.ok ? call() : toolResult(answer, () => null);
+  };
+  const admitRead = async () => {
+    const answer = await admission(false);
+    if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+  };
 
   server.registerTool(
     'search_memories',
@@ -49,7 +60,7 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       inputSchema: { query: z.string().min(1).max(4_000).describe('the question or topic, in words') },
       annotations: { readOnlyHint: true },
     },
-    async ({ query }) => toolResult<RouteOutput<'memory.recall'>>(await dispatch('memory.recall', { query }), (out) => ({ memories: out.items.map(memoryFacts) })),
+    ({ query }) => admitted(false, async () => toolResult<RouteOutput<'memory.recall'>>(await dispatch('memory.recall', { query }), (out) => ({ memories: out.items.map(memoryFacts) }))),
   );
 
   server.registerTool(
@@ -62,10 +73,12 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
         subject: z.string().min(1).max(200).optional().describe('whom it is about (default "user")'),
       },
     },
-    async ({ text, subject }) =>
-      toolResult<RouteOutput<'memory.remember'>>(await dispatch('memory.remember', { text, ...(subject ? { subject } : {}), origin: origin() }), (out) => ({
-        operations: out.items.map(operationFacts),
-      })),
+    ({ text, subject }) =>
+      admitted(true, async () =>
+        toolResult<RouteOutput<'memory.remember'>>(await dispatch('memory.remember', { text, ...(subject ? { subject } : {}), origin: origin() }), (out) => ({
+          operations: out.items.map(operationFacts),
+        })),
+      ),
   );
 
   server.registerTool(
@@ -76,7 +89,7 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       inputSchema: { id: z.string().min(1).max(100).describe("the memory's id") },
       annotations: { destructiveHint: true, idempotentHint: false },
     },
-    async ({ id }) => toolResult<RouteOutput<'memory.delete'>>(await dispatch('memory.delete', { id, origin: origin() }), operationFacts),
+    ({ id }) => admitted(true, async () => toolResult<RouteOutput<'memory.delete'>>(await dispatch('memory.delete', { id, origin: origin() }), operationFacts)),
   );
 
   server.registerTool(
@@ -90,15 +103,23 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       },
       annotations: { readOnlyHint: true },
     },
-    async ({ limit, status }) =>
-      toolResult<RouteOutput<'ops.list'>>(await dispatch('ops.list', { limit: limit ?? 20, ...(status ? { status } : {}) }), (out) => ({ operations: out.items.map(operationFacts) })),
+    ({ limit, status }) =>
+      admitted(false, async () =>
+        toolResult<RouteOutput<'ops.list'>>(await dispatch('ops.list', { limit: limit ?? 20, ...(status ? { status } : {}) }), (out) => ({ operations: out.items.map(operationFacts) })),
+      ),
   );
 
   server.registerResource(
     'memories-by-subject',
-    new ResourceTemplate('memory://subject/{subject}', { list: async () => ({ resources: (await subjects(dispatch)).map(subjectResource) }) }),
+    new ResourceTemplate('memory://subject/{subject}', {
+      list: async () => {
+        await admitRead();
+        return { resources: (await subjects(dispatch)).map(subjectResource) };
+      },
+    }),
     { title: 'Memories about a subject', description: 'Every memory about one subject (the user, the assistant, a person), one a line with its time and id.', mimeType: 'text/plain' },
     async (uri, { subject }) => {
+      await admitRead();
       const name = decodeURIComponent(String(subject));
       const result = await dispatch('memory.list', { subject: name, limit: SUBJECT_PAGE });
       if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);

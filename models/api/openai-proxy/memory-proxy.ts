@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, toApiError } from '../../contract/api-error.js';
 import { clientOrigin } from '../../contract/origins.js';
+import type { McpClientView } from '../../contract/mcp-client-schemas.js';
 import type { MemoryView } from '../../contract/schemas.js';
 import type { ChatModel } from '../../llm/chat-model.js';
 import type { ForwardedReply } from '../../llm/openai-forward.js';
@@ -77,6 +78,8 @@ export class MemoryProxy {
   private async complete(req: IncomingMessage, res: ServerResponse, client: string): Promise<void> {
     if (!isJsonContentType(req)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the request as JSON (Content-Type: application/json)');
     const request = parseRequest(await readBody(req, MAX_BODY_BYTES));
+    // The tool's switches in Settings (shared with MCP): off is refused, read-only recalls but never remembers.
+    const admitted = await this.call<McpClientView>('mcp.admit', { client: clientOrigin(client, 'proxy'), write: false });
     const said = lastUserText(request);
     const memories = said ? await this.call<{ items: MemoryView[] }>('memory.recall', { query: said.slice(0, MAX_QUERY_CHARS) }) : { items: [] };
     const memoryMessage = memoriesSystemMessage(memories.items);
@@ -100,7 +103,7 @@ export class MemoryProxy {
       if (!gone.signal.aborted) throw error;
       answered = true;
     } finally {
-      if (answered && said) this.remember(said, client);
+      if (answered && said && admitted.access === 'read-write') this.remember(said, client);
     }
   }
 
