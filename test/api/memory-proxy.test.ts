@@ -10,6 +10,7 @@ import { call, FACTS, scriptedAssistantModel, SCRIPTED_REPLY } from '../helpers/
 import { realEmbedder } from '../helpers/embedder.js';
 import { startOpenAiChatServer, type OpenAiChatServer } from '../helpers/openai-chat-server.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { rawRequest } from '../helpers/web-client.js';
 
 const tempDir = useTempDirs();
 const UPSTREAM_MODEL = 'upstream-8b';
@@ -159,5 +160,37 @@ describe('the OpenAI-compatible memory proxy, driven by the official openai clie
     } finally {
       await again.close();
     }
+  });
+
+  it('answers malformed requests with a clean 4xx in OpenAI\'s error shape, and keeps serving', async () => {
+    const { server, client } = await startProxy('local');
+    const headers = { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' };
+    const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const malformed: Array<{ what: string; path?: string; method?: string; headers?: Record<string, string>; body: string | Buffer }> = [
+      { what: 'not JSON', body: '{"messages": [' },
+      { what: 'no messages', body: JSON.stringify({ model: 'memr1' }) },
+      { what: 'messages not a list', body: JSON.stringify({ messages: 'hi' }) },
+      { what: 'a message without a role', body: JSON.stringify({ messages: [{ content: 'hi' }] }) },
+      { what: 'a temperature out of range', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], temperature: 9 }) },
+      { what: 'a tool result for a local model', body: JSON.stringify({ messages: [{ role: 'tool', content: '42', tool_call_id: 'c1' }] }) },
+      { what: 'deeply nested JSON', body: deep },
+      { what: 'a form post', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'messages=hi' },
+      { what: 'over 8 MB', body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(8 * 1024 * 1024) }] }) },
+      { what: 'broken UTF-8', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) },
+      { what: 'a GET of completions', method: 'GET', body: '' },
+      { what: 'an unknown path', path: '/v1/embeddings', body: '{}' },
+    ];
+    for (const request of malformed) {
+      const response = await rawRequest(server.port, { path: request.path ?? '/v1/chat/completions', ...(request.method ? { method: request.method } : {}), headers: { ...headers, ...request.headers }, body: request.body });
+      expect(response.status, request.what).toBeGreaterThanOrEqual(400);
+      expect(response.status, request.what).toBeLessThan(500);
+      expect(JSON.parse(response.body), `${request.what}: ${response.body}`).toMatchObject({ error: { message: expect.any(String), code: expect.any(String) } });
+    }
+    // A body that tries to pollute prototypes is a request like any other, and pollutes nothing.
+    const polluting = '{"messages": [{"role": "user", "content": "hi"}], "__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}';
+    expect((await rawRequest(server.port, { path: '/v1/chat/completions', headers, body: polluting })).status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const reply = await client.chat.completions.create({ model: 'memr1', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(reply.choices[0]!.message.content).toBe(SCRIPTED_REPLY);
   });
 });
