@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Embedder } from '../embed/embedder.js';
-import { UseLiteEmbedder } from '../embed/use-lite.js';
+import { UseLitePool } from '../embed/use-lite-pool.js';
 import { MemoryStore } from '../memory/store.js';
 import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
 import { bulkLoadMemories } from './bulk-load.js';
+import { measureEmbedding, type EmbedFigures } from './embed-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { floorTopK } from './scan-floor.js';
 import { quantile, round } from './stats.js';
@@ -40,7 +40,7 @@ export interface RetrievalFigures {
 export interface PerfReport {
   machine: { cpus: number; cpu_model: string; node: string; tf_backend: string };
   retrieval?: Record<string, RetrievalFigures>;
-  embed?: { embedder: string; sentences: number; sentences_per_s: number; backend: string };
+  embed?: EmbedFigures;
   rl?: RlFigures;
   /** `floor_p95_ms`: the floor at the chat's memory count (`retrieval.<n>.floor_p95_ms` when that size ran, else timed alone). */
   chat?: ChatFigures & { floor_p95_ms: number; overhead_vs_floor: number };
@@ -86,9 +86,10 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     report.retrieval = {};
     for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
   }
-  const embedder = await UseLiteEmbedder.load();
+  // The app's embedder: USE-lite on the worker pool (create-embedder.ts).
+  const embedder = UseLitePool.start();
   try {
-    if (wanted('embed')) report.embed = { ...(await measureEmbedding(embedder, options)), backend: embedder.backend.name };
+    if (wanted('embed')) report.embed = await measureEmbedding(embedder, options.sentences, options.onProgress);
     if (wanted('rl')) report.rl = await measureRl(embedder, options.onProgress);
     if (wanted('chat')) {
       const chat = await measureChatOverhead(embedder, options.chatMemories, options.chatTurns, options.onProgress);
@@ -97,7 +98,8 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     }
     if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
     if (wanted('updater')) report.updater = await measureUpdaterLag(embedder, options.onProgress);
-    return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name }, ...report };
+    const tfBackend = (await embedder.backend()).name;
+    return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: tfBackend }, ...report };
   } finally {
     await embedder.dispose();
   }
@@ -187,30 +189,4 @@ async function measureFloorP95(size: number, queries: number, k: number): Promis
     await new Promise((resolve) => setImmediate(resolve));
   }
   return round(quantile(times, 0.95));
-}
-
-const SUBJECTS = ['Caroline', 'Melanie', 'my sister', 'the team', 'our neighbour', 'Jon', 'Gina'];
-const VERBS = ['went to', 'talked about', 'is planning', 'bought', 'loves', 'painted', 'signed up for', 'visited'];
-const OBJECTS = ['a pottery class', 'the beach at sunset', 'a new guitar', 'the LGBTQ support group', 'a charity run', 'her grandmother in Sweden', 'a camping trip in the mountains', 'an adoption agency'];
-const WHEN = ['yesterday', 'last weekend', 'on 8 May 2023', 'two years ago', 'next month', 'every Sunday'];
-
-/** LoCoMo-like sentences, varied enough that batching cannot shortcut repeated inputs. */
-function sentences(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => {
-    const pick = <T>(list: readonly T[], salt: number) => list[(i * salt + (i >> 3)) % list.length]!;
-    return `${pick(SUBJECTS, 7)} ${pick(VERBS, 11)} ${pick(OBJECTS, 13)} ${pick(WHEN, 17)} (note ${i}).`;
-  });
-}
-
-async function measureEmbedding(embedder: Embedder, options: PerfOptions): Promise<{ embedder: string; sentences: number; sentences_per_s: number }> {
-  const texts = sentences(options.sentences);
-  await embedder.embed(texts.slice(0, 32)); // warm-up: kernels compile on first use
-  const started = performance.now();
-  const step = 64;
-  for (let done = 0; done < texts.length; done += step) {
-    await embedder.embed(texts.slice(done, done + step));
-    options.onProgress?.('embed', Math.min(texts.length, done + step), texts.length);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return { embedder: embedder.id, sentences: texts.length, sentences_per_s: round(texts.length / seconds, 1) };
 }

@@ -154,7 +154,15 @@ function formatPerf(report: PerfReport): string {
       );
     }
   }
-  if (report.embed) lines.push('', `embedding: ${report.embed.sentences_per_s} sentences/s (${report.embed.embedder}, ${report.embed.sentences} sentences, ${report.embed.backend})`);
+  if (report.embed) {
+    const e = report.embed;
+    lines.push(
+      '',
+      `embedding (embed.sentences_per_s): ${e.sentences_per_s} sentences/s on ${e.workers} workers (${e.embedder}, ${e.sentences} sentences, ${e.backend} backend); ` +
+        `on the calling thread ${e.single_thread_sentences_per_s}/s: ${e.speedup} x (target >= 2)`,
+      `a query's embedding blocks the event loop (embed.query_block_max_ms): ${e.query_block_p99_ms} ms p99, ${e.query_block_max_ms} ms max (target <= 5); on the calling thread ${e.single_thread_query_block_max_ms} ms max`,
+    );
+  }
   if (report.rl) {
     lines.push(
       `GRPO update, 64 manager states x G=8: ${report.rl.grpo_step_ms} ms median, ${report.rl.grpo_step_p95_ms} ms p95 (${report.rl.actions_per_state_mean} actions per state)`,
