@@ -67,6 +67,8 @@ export class MemoryTable {
   constructor(
     readonly table: lancedb.Table,
     private readonly indexMinRows = VECTOR_INDEX_MIN_ROWS,
+    /** Answer vector search from the mirror: it pays off in a store that serves many searches (the app), not in a one-shot read (the CLI's read-only opens). */
+    private readonly useMirror = true,
   ) {}
 
   /**
@@ -167,10 +169,10 @@ export class MemoryTable {
   /**
    * The exact top k from the in-memory mirror. `lance: 'exact'` asks LanceDB
    * itself for an exact scan (the reference the mirror is tested against), and
-   * `lance: 'index'` its IVF index where there is one.
+   * `lance: 'index'` (or a store without the mirror) its IVF index where there is one.
    */
   async vectorSearch(vector: Float32Array, k: number, filter: MemoryFilter, lance?: 'exact' | 'index'): Promise<ScoredMemory[]> {
-    if (!lance) return (await this.currentMirror(vector.length)).search(vector, k, filter);
+    if (!lance && this.useMirror) return (await this.currentMirror(vector.length)).search(vector, k, filter);
     let query = this.table.vectorSearch(vector).distanceType('l2').limit(k);
     if (lance === 'exact') query = query.bypassVectorIndex();
     else if (this.probes) query = query.nprobes(this.probes);

@@ -98,7 +98,7 @@ export class MemoryStore {
       const store = new MemoryStore(
         db,
         Maintenance.load(db.folder),
-        new MemoryTable(db.tables.memories, vectorIndexMinRows),
+        new MemoryTable(db.tables.memories, vectorIndexMinRows, !options.readOnly),
         await Journal.open(db.tables.operations),
         embedder,
         options.uri,

@@ -45,7 +45,7 @@ async function expectMirrorMatchesLance(store: MemoryStore, vectors: TopicVector
 }
 
 describe('the vector mirror answers as LanceDB does', () => {
-  it('gives LanceDB exact results under adds, edits, deletes, undo, random filters, reopening and a write around it', async () => {
+  it('gives LanceDB exact results under adds, edits, deletes, undo, random filters, sources, reopening and a write around it; a read-only store asks LanceDB', async () => {
     const dir = tempDir();
     const vectors = new TopicVectors(DIMENSION, 12, 42);
     const random = mulberry32(7);
@@ -56,6 +56,7 @@ describe('the vector mirror answers as LanceDB does', () => {
         text: `memory ${i}`,
         subject: SUBJECTS[i % SUBJECTS.length]!,
         event_time: TIMES[i % TIMES.length],
+        sources: i % 3 ? [] : [`D${i}:1`, `D${i}:2`],
         // A few copies of one vector: exact ties.
         vector: i % 40 === 0 ? first : vectors.next(),
       }));
@@ -85,6 +86,16 @@ describe('the vector mirror answers as LanceDB does', () => {
       await store.close();
       store = await MemoryStore.open({ uri: dir, embedder: new SyntheticEmbedder(vectors) });
       await expectMirrorMatchesLance(store, vectors, random, 'after reopening');
+
+      // A read-only open (the CLI's one-shot search) asks LanceDB and reads no mirror.
+      const reader = await MemoryStore.open({ uri: dir, readOnly: true, embedder: new SyntheticEmbedder(vectors) });
+      try {
+        const query = vectors.next();
+        expectSameResults(await store.search(query, { k: 30 }), await reader.search(query, { k: 30 }), 'read-only');
+        expect(await reader.vectorMirrorBytes()).toBe(0);
+      } finally {
+        await reader.close();
+      }
     } finally {
       await store.close();
     }
