@@ -184,7 +184,7 @@ function formatPerf(report: PerfReport): string {
     lines.push(
       `main-process event-loop delay during a learning run (updater.main_loop_lag_p99_ms), ${u.episodes.manager} manager + ${u.episodes.answer} answer episodes, ${u.algo.toUpperCase()} ${u.run_s} s, ` +
         `${u.chat_turns} chat turns meanwhile: ${u.main_loop_lag_p50_ms} ms median, ${u.main_loop_lag_p99_ms} ms p99, ${u.main_loop_lag_max_ms} ms max (target p99 <= 50 ms); ` +
-        `the same chat load alone: ${u.chat_only_lag_p99_ms} ms p99`,
+        `the same chat load alone: ${u.chat_only_lag_p99_ms} ms p99: ${(u.main_loop_lag_p99_ms / u.chat_only_lag_p99_ms).toFixed(2)} x (target <= 1.2)`,
     );
   }
   return lines.join('\n');
