@@ -27,9 +27,10 @@ interface MirrorEntry {
 }
 
 /**
- * Below this many memories an exact scan answers a top-60 query within budget
- * (p95 ~10 ms at 10k on 2 cores); above it an IVF_FLAT index keeps it there
- * (p95 ~10 ms at 100k, recall ~0.95 against exact; `memr1 bench perf` measures both).
+ * From this many memories LanceDB keeps an IVF_FLAT index (recall ~0.95
+ * against exact) for the searches it answers itself: hybrid search, and
+ * vector search without the mirror (read-only stores). The mirror's exact
+ * scan is faster at every size (`memr1 bench perf`).
  */
 export const VECTOR_INDEX_MIN_ROWS = 50_000;
 /** The full-text (BM25) index on `text`, under LanceDB's default name for it. */
@@ -257,9 +258,10 @@ export class MemoryTable {
       this.mirror = undefined;
       throw error;
     }
-    if (!before || this.mirror !== before.entry) return;
-    apply(before.mirror);
-    before.entry.version = await this.table.version();
+    if (before && this.mirror === before.entry) {
+      apply(before.mirror);
+      before.entry.version = await this.table.version();
+    } else this.mirror = undefined; // one read during the write may or may not hold it: the next search reads again
   }
 
   /** A commit that leaves every row as it was (compaction, an index): a mirror in step before it stays in step. */
