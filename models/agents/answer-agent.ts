@@ -64,8 +64,10 @@ export class AnswerAgent {
 
   /** Retrieval and distillation only (the LLM-free path). */
   async distil(question: string, random?: () => number): Promise<AnswerResult> {
-    const [vector] = await this.options.embedder.embed([question]);
-    const hits = await this.retrieve(question, vector!);
+    // The embedding runs while the count and the word search go on in LanceDB: neither needs it.
+    const embedding = this.options.embedder.embed([question]).then(([vector]) => vector!);
+    embedding.catch(() => undefined); // awaited in retrieve: a failure surfaces there, not as an unhandled rejection
+    const hits = await this.retrieve(question, embedding);
     const state = distillState(question, candidatesFromHits(hits));
     const mask = random ? this.options.policy.sample(state, random, 1) : topMask(this.options.policy.stateLogits(state), this.options.keep ?? DEFAULT_KEEP);
     const records = hits.map((h) => h.item);
@@ -98,15 +100,19 @@ export class AnswerAgent {
     return keptMemoriesPrompt(result.question, result.kept);
   }
 
-  private async retrieve(question: string, vector: Float32Array): Promise<FusedHit<MemoryRecord>[]> {
+  private async retrieve(question: string, embedding: Promise<Float32Array>): Promise<FusedHit<MemoryRecord>[]> {
     const { store, subjects } = this.options;
     const k = this.options.candidates ?? DEFAULT_CANDIDATES;
-    if ((await store.count()) === 0) return [];
+    if ((await store.count()) === 0) {
+      await embedding;
+      return [];
+    }
     const hybrid = (this.options.retrieval ?? 'hybrid') === 'hybrid';
     const search = async (limit: number, subject?: string) => {
       const filter = subject ? { subject } : {};
+      const [vector, texts] = await Promise.all([embedding, hybrid ? store.search(question, { k: limit, mode: 'text', ...filter }) : []]);
       const byVector = (await store.search(vector, { k: limit, ...filter })).map(({ memory, score }) => ({ item: memory, cosine: score }));
-      const byText = hybrid ? (await store.search(question, { k: limit, mode: 'text', ...filter })).map(({ memory, score }) => ({ item: memory, bm25: score })) : [];
+      const byText = texts.map(({ memory, score }) => ({ item: memory, bm25: score }));
       return fuseRankings(byVector, byText, (m) => m.id, (m) => dot(vector, m.vector), limit);
     };
     if (subjects?.length !== 2) return search(k);

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Embedder } from '../embed/embedder.js';
-import { UseLiteEmbedder } from '../embed/use-lite.js';
+import { UseLitePool } from '../embed/use-lite-pool.js';
 import { MemoryStore } from '../memory/store.js';
 import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
 import { bulkLoadMemories } from './bulk-load.js';
+import { measureEmbedding, type EmbedFigures } from './embed-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
+import { floorTopK } from './scan-floor.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
 import { measureUpdaterLag, type UpdaterFigures } from './updater-perf.js';
@@ -15,12 +16,21 @@ export interface RetrievalFigures {
   memories: number;
   queries: number;
   k: number;
+  /** `MemoryStore.search`: the in-memory mirror's SIMD scan (exact). */
   p50_ms: number;
   p95_ms: number;
-  /** `exact` scan, or `ivf_flat` once the store built its index. */
-  search: 'exact' | 'ivf_flat';
-  /** Share of the exact top-k that the indexed search returned (1 for an exact scan). */
+  /** The floor: a plain JavaScript exact scan (scan-floor.ts) over the same vectors and queries, timed in the same loop. */
+  floor_p50_ms: number;
+  floor_p95_ms: number;
+  /** p95_ms / floor_p95_ms, the figure that holds across machines (targets: ≤ 1 up to 10k, ≤ 0.5 at 100k). */
+  p95_vs_floor: number;
+  /** Share of the floor's exact top-k that the store returned. */
   recall_vs_exact: number;
+  /** LanceDB's own vector search, as the store answered before the mirror: an `exact` scan, or `ivf_flat` once it built its index. */
+  lance_search: 'exact' | 'ivf_flat';
+  lance_p95_ms: number;
+  /** Memory held by the store's vector mirror. */
+  mirror_mb: number;
   load_s: number;
   /** `store.open_ms`: median time to open the store at this size (every table's current version verified: manifests and data files). */
   open_ms: number;
@@ -30,9 +40,10 @@ export interface RetrievalFigures {
 export interface PerfReport {
   machine: { cpus: number; cpu_model: string; node: string; tf_backend: string };
   retrieval?: Record<string, RetrievalFigures>;
-  embed?: { embedder: string; sentences: number; sentences_per_s: number; backend: string };
+  embed?: EmbedFigures;
   rl?: RlFigures;
-  chat?: ChatFigures;
+  /** `floor_p95_ms`: the floor at the chat's memory count (`retrieval.<n>.floor_p95_ms` when that size ran, else timed alone). */
+  chat?: ChatFigures & { floor_p95_ms: number; overhead_vs_floor: number };
   app?: AppFigures;
   updater?: UpdaterFigures;
 }
@@ -75,14 +86,20 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     report.retrieval = {};
     for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
   }
-  const embedder = await UseLiteEmbedder.load();
+  // The app's embedder: USE-lite on the worker pool (create-embedder.ts).
+  const embedder = UseLitePool.start();
   try {
-    if (wanted('embed')) report.embed = { ...(await measureEmbedding(embedder, options)), backend: embedder.backend.name };
+    if (wanted('embed')) report.embed = await measureEmbedding(embedder, options.sentences, options.onProgress);
     if (wanted('rl')) report.rl = await measureRl(embedder, options.onProgress);
-    if (wanted('chat')) report.chat = await measureChatOverhead(embedder, options.chatMemories, options.chatTurns, options.onProgress);
+    if (wanted('chat')) {
+      const chat = await measureChatOverhead(embedder, options.chatMemories, options.chatTurns, options.onProgress);
+      const floor = report.retrieval?.[String(options.chatMemories)]?.floor_p95_ms ?? (await measureFloorP95(options.chatMemories, options.queries, options.k));
+      report.chat = { ...chat, floor_p95_ms: floor, overhead_vs_floor: round(chat.overhead_p95_ms / floor, 3) };
+    }
     if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
     if (wanted('updater')) report.updater = await measureUpdaterLag(embedder, options.onProgress);
-    return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: embedder.backend.name }, ...report };
+    const tfBackend = (await embedder.backend()).name;
+    return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: tfBackend }, ...report };
   } finally {
     await embedder.dispose();
   }
@@ -107,26 +124,48 @@ async function measureRetrieval(size: number, options: PerfOptions): Promise<Ret
     }
     const indexed = (await store.tables.memories.listIndices()).some((index) => index.columns.includes('vector'));
 
+    // The same vectors in one Float32Array for the floor: a twin generator replays the loader's sequence (ids m0, m1, ...).
+    const twin = new TopicVectors(DIMENSION, Math.max(50, Math.round(size / 50)), size);
+    const rows = new Float32Array(size * DIMENSION);
+    for (let i = 0; i < size; i++) rows.set(twin.next(), i * DIMENSION);
     const queries = Array.from({ length: options.queries }, () => vectors.next());
-    for (const query of queries.slice(0, 10)) await store.search(query, { k: options.k }); // warm caches
+    for (const query of queries.slice(0, 10)) {
+      await store.search(query, { k: options.k }); // warm caches and the mirror
+      floorTopK(rows, DIMENSION, query, options.k);
+    }
     const times: number[] = [];
+    const floorTimes: number[] = [];
+    const lanceTimes: number[] = [];
     let found = 0;
     for (const [i, query] of queries.entries()) {
-      const t0 = performance.now();
+      // Interleaved, so that both see the same load on a shared machine.
+      let t0 = performance.now();
+      const exact = new Set(floorTopK(rows, DIMENSION, query, options.k).map((row) => `m${row}`));
+      floorTimes.push(performance.now() - t0);
+      t0 = performance.now();
       const results = await store.search(query, { k: options.k });
       times.push(performance.now() - t0);
-      const exact = new Set((await store.search(query, { k: options.k, exact: true })).map((r) => r.memory.id));
+      t0 = performance.now();
+      await store.search(query, { k: options.k, lance: indexed ? 'index' : 'exact' });
+      lanceTimes.push(performance.now() - t0);
       found += results.filter((r) => exact.has(r.memory.id)).length;
       options.onProgress?.(`query ${size.toLocaleString('en')}`, i + 1, queries.length);
     }
+    const p95 = quantile(times, 0.95);
+    const floorP95 = quantile(floorTimes, 0.95);
     return {
       memories: size,
       queries: queries.length,
       k: options.k,
       p50_ms: round(quantile(times, 0.5)),
-      p95_ms: round(quantile(times, 0.95)),
-      search: indexed ? 'ivf_flat' : 'exact',
+      p95_ms: round(p95),
+      floor_p50_ms: round(quantile(floorTimes, 0.5)),
+      floor_p95_ms: round(floorP95),
+      p95_vs_floor: round(p95 / floorP95, 3),
       recall_vs_exact: round(found / (options.k * queries.length), 4),
+      lance_search: indexed ? 'ivf_flat' : 'exact',
+      lance_p95_ms: round(quantile(lanceTimes, 0.95)),
+      mirror_mb: round((await store.vectorMirrorBytes()) / 2 ** 20, 1),
       load_s: round(loadSeconds, 1),
       open_ms: round(quantile(openTimes, 0.5)),
     };
@@ -136,28 +175,18 @@ async function measureRetrieval(size: number, options: PerfOptions): Promise<Ret
   }
 }
 
-const SUBJECTS = ['Caroline', 'Melanie', 'my sister', 'the team', 'our neighbour', 'Jon', 'Gina'];
-const VERBS = ['went to', 'talked about', 'is planning', 'bought', 'loves', 'painted', 'signed up for', 'visited'];
-const OBJECTS = ['a pottery class', 'the beach at sunset', 'a new guitar', 'the LGBTQ support group', 'a charity run', 'her grandmother in Sweden', 'a camping trip in the mountains', 'an adoption agency'];
-const WHEN = ['yesterday', 'last weekend', 'on 8 May 2023', 'two years ago', 'next month', 'every Sunday'];
-
-/** LoCoMo-like sentences, varied enough that batching cannot shortcut repeated inputs. */
-function sentences(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => {
-    const pick = <T>(list: readonly T[], salt: number) => list[(i * salt + (i >> 3)) % list.length]!;
-    return `${pick(SUBJECTS, 7)} ${pick(VERBS, 11)} ${pick(OBJECTS, 13)} ${pick(WHEN, 17)} (note ${i}).`;
-  });
-}
-
-async function measureEmbedding(embedder: Embedder, options: PerfOptions): Promise<{ embedder: string; sentences: number; sentences_per_s: number }> {
-  const texts = sentences(options.sentences);
-  await embedder.embed(texts.slice(0, 32)); // warm-up: kernels compile on first use
-  const started = performance.now();
-  const step = 64;
-  for (let done = 0; done < texts.length; done += step) {
-    await embedder.embed(texts.slice(done, done + step));
-    options.onProgress?.('embed', Math.min(texts.length, done + step), texts.length);
+/** The floor's p95 alone, for a section that needs it at a size the retrieval section did not run. */
+async function measureFloorP95(size: number, queries: number, k: number): Promise<number> {
+  const vectors = new TopicVectors(DIMENSION, Math.max(50, Math.round(size / 50)), size);
+  const rows = new Float32Array(size * DIMENSION);
+  for (let i = 0; i < size; i++) rows.set(vectors.next(), i * DIMENSION);
+  const times: number[] = [];
+  for (let i = 0; i < queries + 10; i++) {
+    const query = vectors.next();
+    const t0 = performance.now();
+    floorTopK(rows, DIMENSION, query, k);
+    if (i >= 10) times.push(performance.now() - t0); // the first ten warm the JIT
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { embedder: embedder.id, sentences: texts.length, sentences_per_s: round(texts.length / seconds, 1) };
+  return round(quantile(times, 0.95));
 }

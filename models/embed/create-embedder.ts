@@ -1,7 +1,6 @@
 import type { Embedder } from './embedder.js';
 import { OpenAiEmbedder } from './openai-embedder.js';
 import { TransformersEmbedder } from './transformers-embedder.js';
-import { UseLiteEmbedder } from './use-lite.js';
 import { UseLitePool } from './use-lite-pool.js';
 
 /** The embedder used when none is named: works offline, weights ship with the app. */
@@ -16,11 +15,13 @@ export const DEFAULT_EMBEDDER = 'use-lite';
  *   e.g. `openai:http://127.0.0.1:11434/v1#nomic-embed-text`. The key, if any,
  *   comes from `MEMR1_EMBED_API_KEY`.
  *
- * `workers` > 1 runs `use-lite` on that many worker threads (bulk embedding:
- * LoCoMo runs); the others batch on their own.
+ * `use-lite` runs on worker threads (`workers`, default one per core up to
+ * four): a query's embedding never blocks the calling thread's event loop
+ * (the chat's), and bulk embedding (imports, LoCoMo runs) uses every core.
+ * The others batch on their own.
  */
 export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number } = {}): Promise<Embedder> {
-  if (spec === 'use-lite') return (options.workers ?? 1) > 1 ? UseLitePool.start(options.workers) : UseLiteEmbedder.load();
+  if (spec === 'use-lite') return UseLitePool.start(options.workers);
   const transformers = /^transformers:(.+)$/.exec(spec);
   if (transformers) return TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);

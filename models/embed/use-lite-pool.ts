@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
 import { chunk, type Embedder } from './embedder.js';
 import { USE_LITE_ID } from './use-lite.js';
-import type { EmbedReply, EmbedRequest } from './use-lite-worker.js';
+import type { TfBackendInfo } from '../util/tf-backend.js';
+import type { EmbedReply, EmbedRequest, WorkerReady } from './use-lite-worker.js';
 
 /** The compiled worker script (always the built one: a worker thread runs plain JavaScript). */
 export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed', 'use-lite-worker.js');
@@ -43,11 +44,19 @@ export class UseLitePool implements Embedder {
   private readonly waiting: Array<(worker: Worker) => void> = [];
   private nextId = 0;
   private failure: Error | undefined;
+  private readonly ready: Promise<TfBackendInfo>;
+  private failed: (error: Error) => void = () => undefined;
 
   private constructor(private readonly workers: Worker[]) {
     this.idle = [...workers];
+    let loaded: (backend: TfBackendInfo) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => {
+      loaded = resolve;
+      this.failed = reject;
+    });
+    this.ready.catch(() => undefined); // asked for only by benchmarks; a failure also fails every embed
     for (const worker of workers) {
-      worker.on('message', (reply: EmbedReply) => this.settle(reply));
+      worker.on('message', (message: EmbedReply | WorkerReady) => ('backend' in message ? loaded(message.backend) : this.settle(message)));
       worker.on('error', (error) => this.fail(new Error(`an embedding worker failed: ${error.message}`)));
       worker.on('exit', (code) => this.fail(new Error(`an embedding worker stopped (exit code ${code})`)));
     }
@@ -60,6 +69,11 @@ export class UseLitePool implements Embedder {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** The TensorFlow.js backend the workers run on, once the first has loaded its model. */
+  backend(): Promise<TfBackendInfo> {
+    return this.ready;
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -107,6 +121,7 @@ export class UseLitePool implements Embedder {
   /** A dead worker fails everything in flight and every later call: the pool never hangs. */
   private fail(error: Error): void {
     this.failure ??= error;
+    this.failed(this.failure);
     for (const pending of this.pending.values()) pending.reject(this.failure);
     this.pending.clear();
   }

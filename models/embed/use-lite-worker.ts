@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { TfBackendInfo } from '../util/tf-backend.js';
 import { UseLiteEmbedder } from './use-lite.js';
 
 /** A request from `UseLitePool`: texts to embed, answered under the same id. */
@@ -10,9 +11,15 @@ export interface EmbedRequest {
 /** The answer: the vectors in order, or why they could not be made. */
 export type EmbedReply = { id: number; vectors: Float32Array[] } | { id: number; error: string };
 
+/** Sent once, when the model has loaded: which TensorFlow.js backend runs it. */
+export interface WorkerReady {
+  backend: TfBackendInfo;
+}
+
 const port = parentPort;
 if (!port) throw new Error('use-lite-worker runs as a worker thread of UseLitePool');
 const embedder = UseLiteEmbedder.load();
+embedder.then((model) => port.postMessage({ backend: model.backend } satisfies WorkerReady), () => undefined); // a failed load answers each request
 
 port.on('message', (request: EmbedRequest) => {
   embedder

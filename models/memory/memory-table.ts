@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { MemoryRecord } from './records.js';
 import { sqlString } from './validate.js';
+import { VectorMirror } from './vector-mirror.js';
 
 /** Filters every memory query accepts. Times are ISO 8601 UTC (compared as strings). */
 export interface MemoryFilter {
@@ -19,10 +20,17 @@ export interface ScoredMemory {
 
 type Row = Record<string, unknown>;
 
+/** The mirror (loaded, or loading) and the table version it reflects. */
+interface MirrorEntry {
+  ready: Promise<VectorMirror>;
+  version: number;
+}
+
 /**
- * Below this many memories an exact scan answers a top-60 query within budget
- * (p95 ~10 ms at 10k on 2 cores); above it an IVF_FLAT index keeps it there
- * (p95 ~10 ms at 100k, recall ~0.95 against exact; `memr1 bench perf` measures both).
+ * From this many memories LanceDB keeps an IVF_FLAT index (recall ~0.95
+ * against exact) for the searches it answers itself: hybrid search, and
+ * vector search without the mirror (read-only stores). The mirror's exact
+ * scan is faster at every size (`memr1 bench perf`).
  */
 export const VECTOR_INDEX_MIN_ROWS = 50_000;
 /** The full-text (BM25) index on `text`, under LanceDB's default name for it. */
@@ -54,10 +62,14 @@ function probesFor(rows: number): number {
 export class MemoryTable {
   /** IVF partitions probed per query, once there is a vector index. */
   private probes: number | undefined;
+  /** The in-memory copy that answers vector search (see VectorMirror). */
+  private mirror: MirrorEntry | undefined;
 
   constructor(
     readonly table: lancedb.Table,
     private readonly indexMinRows = VECTOR_INDEX_MIN_ROWS,
+    /** Answer vector search from the mirror: it pays off in a store that serves many searches (the app), not in a one-shot read (the CLI's read-only opens). */
+    private readonly useMirror = true,
   ) {}
 
   /**
@@ -76,8 +88,18 @@ export class MemoryTable {
     }
     const rows = await this.table.countRows();
     if (!build || rows < this.indexMinRows) return;
-    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'l2', numPartitions: partitionsFor(rows) }) });
+    await this.keepingContent(() => this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'l2', numPartitions: partitionsFor(rows) }) }));
     this.probes = probesFor(rows);
+  }
+
+  /** Bytes the vector mirror holds (0 before the first vector search reads it). */
+  async mirrorBytes(): Promise<number> {
+    return this.mirror ? (await this.mirror.ready).bytes : 0;
+  }
+
+  /** Compacts the table's files (the rows stay as they are, so the mirror stays valid). */
+  optimize(): Promise<void> {
+    return this.keepingContent(async () => void (await this.table.optimize()));
   }
 
   /**
@@ -145,10 +167,15 @@ export class MemoryTable {
     }
   }
 
-  /** `exact` bypasses the vector index (for measuring the index's recall). */
-  async vectorSearch(vector: Float32Array, k: number, filter: MemoryFilter, exact = false): Promise<ScoredMemory[]> {
+  /**
+   * The exact top k from the in-memory mirror. `lance: 'exact'` asks LanceDB
+   * itself for an exact scan (the reference the mirror is tested against), and
+   * `lance: 'index'` (or a store without the mirror) its IVF index where there is one.
+   */
+  async vectorSearch(vector: Float32Array, k: number, filter: MemoryFilter, lance?: 'exact' | 'index'): Promise<ScoredMemory[]> {
+    if (!lance && this.useMirror) return (await this.currentMirror(vector.length)).search(vector, k, filter);
     let query = this.table.vectorSearch(vector).distanceType('l2').limit(k);
-    if (exact) query = query.bypassVectorIndex();
+    if (lance === 'exact') query = query.bypassVectorIndex();
     else if (this.probes) query = query.nprobes(this.probes);
     const where = predicate(filter);
     if (where) query = query.where(where);
@@ -181,17 +208,77 @@ export class MemoryTable {
   }
 
   async insert(records: readonly MemoryRecord[]): Promise<void> {
-    if (records.length) await this.table.add(records.map(toRow));
+    if (records.length) await this.mirrored(() => this.table.add(records.map(toRow)), (mirror) => mirror.upsert(records));
   }
 
   /** Insert-or-replace by id, as one commit (an UPDATE is never half-applied). */
   async put(records: readonly MemoryRecord[]): Promise<void> {
     if (!records.length) return;
-    await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(records.map(toRow));
+    await this.mirrored(
+      () => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(records.map(toRow)),
+      (mirror) => mirror.upsert(records),
+    );
   }
 
   async remove(ids: readonly string[]): Promise<void> {
-    if (ids.length) await this.table.delete(`id IN (${ids.map(sqlString).join(', ')})`);
+    if (ids.length) await this.mirrored(() => this.table.delete(`id IN (${ids.map(sqlString).join(', ')})`), (mirror) => mirror.remove(ids));
+  }
+
+  /**
+   * The mirror, read from the table on first use. It is not checked against
+   * the table's version on every search (a round trip into LanceDB's runtime
+   * that costs more than the scan at 1k rows): every write through this class
+   * keeps it in step, and a write around it (a benchmark's bulk load) is
+   * caught at the next compaction, which `maintain` runs after such a load.
+   */
+  private currentMirror(dimension: number): Promise<VectorMirror> {
+    if (this.mirror) return this.mirror.ready;
+    const entry = { version: -1 } as MirrorEntry;
+    entry.ready = (async () => {
+      entry.version = await this.table.version();
+      return VectorMirror.load(this.table, dimension);
+    })();
+    entry.ready.catch(() => {
+      if (this.mirror === entry) this.mirror = undefined;
+    });
+    this.mirror = entry;
+    return entry.ready;
+  }
+
+  /**
+   * Runs one write and applies the same change to the mirror when the mirror
+   * was in step before it; otherwise (or when the write fails, perhaps half
+   * done) the mirror is dropped and the next search reads the table again.
+   */
+  private async mirrored(write: () => Promise<unknown>, apply: (mirror: VectorMirror) => void): Promise<void> {
+    const before = await this.mirrorInStep();
+    try {
+      await write();
+    } catch (error) {
+      this.mirror = undefined;
+      throw error;
+    }
+    if (before && this.mirror === before.entry) {
+      apply(before.mirror);
+      before.entry.version = await this.table.version();
+    } else this.mirror = undefined; // one read during the write may or may not hold it: the next search reads again
+  }
+
+  /** A commit that leaves every row as it was (compaction, an index): a mirror in step before it stays in step. */
+  private async keepingContent(commit: () => Promise<void>): Promise<void> {
+    const before = await this.mirrorInStep();
+    await commit();
+    if (before && this.mirror === before.entry) before.entry.version = await this.table.version();
+  }
+
+  /** The loaded mirror if it reflects the table's current version; a mirror behind the table is dropped. */
+  private async mirrorInStep(): Promise<{ entry: MirrorEntry; mirror: VectorMirror } | undefined> {
+    const entry = this.mirror;
+    if (!entry) return undefined;
+    const mirror = await entry.ready.catch(() => undefined);
+    if (mirror && this.mirror === entry && entry.version === (await this.table.version())) return { entry, mirror };
+    if (this.mirror === entry) this.mirror = undefined;
+    return undefined;
   }
 }
 

@@ -34,8 +34,12 @@ export interface SearchOptions extends MemoryFilter {
   /** How many results (default 10, at most 1,000). */
   k?: number;
   mode?: SearchMode;
-  /** Vector mode: scan every memory instead of using the vector index (slower; for measuring recall). */
-  exact?: boolean;
+  /**
+   * Vector mode: ask LanceDB itself instead of the in-memory mirror (which is
+   * exact and faster): `exact` scans every row, the reference the mirror is
+   * tested against; `index` uses its IVF index where one was built.
+   */
+  lance?: 'exact' | 'index';
 }
 
 export interface ListOptions extends MemoryFilter {
@@ -94,7 +98,7 @@ export class MemoryStore {
       const store = new MemoryStore(
         db,
         Maintenance.load(db.folder),
-        new MemoryTable(db.tables.memories, vectorIndexMinRows),
+        new MemoryTable(db.tables.memories, vectorIndexMinRows, !options.readOnly),
         await Journal.open(db.tables.operations),
         embedder,
         options.uri,
@@ -169,13 +173,19 @@ export class MemoryStore {
     const mode = options.mode ?? 'vector';
     if (query instanceof Float32Array) {
       if (mode !== 'vector') throw new MemoryError('INVALID_INPUT', `a vector query needs mode "vector", not "${mode}"`);
-      return this.memories.vectorSearch(this.checkVector(query), k, filter, options.exact);
+      return this.memories.vectorSearch(this.checkVector(query), k, filter, options.lance);
     }
     const text = parseInput(memoryText, query);
     if (mode === 'text') return this.memories.textSearch(text, k, filter);
     const vector = this.checkVector((await this.requireEmbedder('search by meaning').embed([text]))[0]!);
     if (mode === 'hybrid') return this.memories.hybridSearch(text, vector, k, filter);
-    return this.memories.vectorSearch(vector, k, filter, options.exact);
+    return this.memories.vectorSearch(vector, k, filter, options.lance);
+  }
+
+  /** Memory held by the in-memory copy that answers vector search (for `memr1 bench perf`). */
+  vectorMirrorBytes(): Promise<number> {
+    this.assertOpen();
+    return this.memories.mirrorBytes();
   }
 
   /** The journal of one memory, oldest first (the memory itself may be deleted). NOT_FOUND when neither the memory nor any entry exists. */
@@ -477,7 +487,7 @@ export class MemoryStore {
   }
 
   private async compact(): Promise<void> {
-    await this.db.tables.memories.optimize();
+    await this.memories.optimize();
     await this.db.tables.operations.optimize();
     await this.memories.refreshVectorIndex();
     this.commitsSinceCompaction = 0;

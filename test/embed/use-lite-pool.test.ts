@@ -22,6 +22,7 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
       expect(cosine(pooled[i]!, direct[i]!)).toBeCloseTo(1, 5);
     }
     expect(cosine(pooled[0]!, pooled[1]!)).toBeLessThan(0.999);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain((await pool.backend()).name);
   });
 
   it('fails every call with the worker\'s error instead of hanging when a worker dies', async () => {
@@ -30,6 +31,7 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
     const broken = UseLitePool.start(1, file);
     await expect(broken.embed(['a', 'b'])).rejects.toThrow(/embedding worker/);
     await expect(broken.embed(['c'])).rejects.toThrow(/embedding worker/);
+    await expect(broken.backend()).rejects.toThrow(/embedding worker/);
     await broken.dispose();
   });
 

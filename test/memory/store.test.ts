@@ -188,8 +188,8 @@ describe('MemoryStore on a real LanceDB folder', () => {
     await store.maintain();
     expect((await store.tables.memories.listIndices()).map((i) => i.indexType)).toContain('IvfFlat');
     const query = (await embedder.embed(['hiking in the mountains']))[0]!;
-    const indexed = await store.search(query, { k: 10 });
-    const exact = await store.search(query, { k: 10, exact: true });
+    const indexed = await store.search(query, { k: 10, lance: 'index' });
+    const exact = await store.search(query, { k: 10, lance: 'exact' });
     const overlap = indexed.filter((r) => exact.some((e) => e.memory.id === r.memory.id)).length;
     expect(overlap).toBeGreaterThanOrEqual(8);
     expect(indexed[0]!.memory.text).toContain('hiking');

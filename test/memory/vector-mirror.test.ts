@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { SyntheticEmbedder, TopicVectors } from '../../models/bench/synthetic-vectors.js';
+import type { MemoryFilter, ScoredMemory } from '../../models/memory/memory-table.js';
+import { MemoryStore } from '../../models/memory/store.js';
+import { mulberry32 } from '../../models/util/seeded-random.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+const DIMENSION = 64;
+const SUBJECTS = ['user', 'Ana', 'Marco'];
+const TIMES = ['2023-01-05T10:00:00.000Z', '2023-03-10T08:30:00.000Z', '2023-05-08T13:56:00.000Z', '2024-02-29T23:59:59.000Z', null];
+/** Scores this close are a float tie: LanceDB's L2 kernel and the mirror's sum in different orders. */
+const TIE = 1e-5;
+
+function randomFilter(random: () => number): MemoryFilter {
+  const filter: MemoryFilter = {};
+  if (random() < 0.4) filter.subject = SUBJECTS[Math.floor(random() * SUBJECTS.length)]!;
+  if (random() < 0.3) filter.from = TIMES[Math.floor(random() * 4)]!;
+  if (random() < 0.3) filter.to = TIMES[Math.floor(random() * 4)]!;
+  return filter;
+}
+
+/** Same memories, same order, except that memories with tied scores may swap places. */
+function expectSameResults(mirror: ScoredMemory[], lance: ScoredMemory[], context: string): void {
+  expect(mirror.length, context).toBe(lance.length);
+  mirror.forEach((m, i) => {
+    const l = lance[i]!;
+    expect(Math.abs(m.score - l.score), `${context}, rank ${i}`).toBeLessThan(TIE);
+    if (m.memory.id !== l.memory.id) {
+      const tied = lance.filter((other) => Math.abs(other.score - m.score) < TIE).map((other) => other.memory.id);
+      expect(tied, `${context}, rank ${i}: ${m.memory.id} instead of ${l.memory.id} without a tie`).toContain(m.memory.id);
+    }
+  });
+  const lanceById = new Map(lance.map((l) => [l.memory.id, l.memory]));
+  for (const m of mirror) if (lanceById.has(m.memory.id)) expect(m.memory, context).toEqual(lanceById.get(m.memory.id));
+}
+
+async function expectMirrorMatchesLance(store: MemoryStore, vectors: TopicVectors, random: () => number, phase: string): Promise<void> {
+  for (let q = 0; q < 25; q++) {
+    const query = vectors.next();
+    const options = { k: 1 + Math.floor(random() * 80), ...randomFilter(random) };
+    const context = `${phase}, query ${q} ${JSON.stringify(options)}`;
+    expectSameResults(await store.search(query, options), await store.search(query, { ...options, lance: 'exact' }), context);
+  }
+}
+
+describe('the vector mirror answers as LanceDB does', () => {
+  it('gives LanceDB exact results under adds, edits, deletes, undo, random filters, sources, reopening and a write around it; a read-only store asks LanceDB', async () => {
+    const dir = tempDir();
+    const vectors = new TopicVectors(DIMENSION, 12, 42);
+    const random = mulberry32(7);
+    let store = await MemoryStore.open({ uri: dir, embedder: new SyntheticEmbedder(vectors) });
+    try {
+      const first = vectors.next();
+      const inputs = Array.from({ length: 240 }, (_, i) => ({
+        text: `memory ${i}`,
+        subject: SUBJECTS[i % SUBJECTS.length]!,
+        event_time: TIMES[i % TIMES.length],
+        sources: i % 3 ? [] : [`D${i}:1`, `D${i}:2`],
+        // A few copies of one vector: exact ties.
+        vector: i % 40 === 0 ? first : vectors.next(),
+      }));
+      const added = await store.addMany(inputs);
+      await expectMirrorMatchesLance(store, vectors, random, 'after adds');
+
+      const ids = added.map((op) => op.memory_id!);
+      const edits = [];
+      for (const id of ids.slice(0, 30)) edits.push(await store.edit(id, { vector: vectors.next(), subject: 'Ana', event_time: TIMES[Math.floor(random() * 4)]! }));
+      const deletes = [];
+      for (const id of ids.slice(30, 70)) deletes.push(await store.delete(id));
+      await store.add({ text: 'a late one', subject: 'user', vector: vectors.next() });
+      await expectMirrorMatchesLance(store, vectors, random, 'after edits and deletes');
+
+      for (const op of [...edits.slice(0, 10), ...deletes.slice(0, 15)]) await store.undo(op.op_id);
+      await expectMirrorMatchesLance(store, vectors, random, 'after undo');
+
+      // A write that goes around the store (as a benchmark's bulk load does), then the maintenance that follows one.
+      const now = new Date().toISOString();
+      await store.tables.memories.add(
+        Array.from({ length: 20 }, (_, i) => ({ id: `bulk-${i}`, text: `bulk ${i}`, vector: Array.from(vectors.next()), subject: 'Marco', event_time: now, created_at: now, updated_at: now, sources: [], version: 1 })),
+      );
+      await store.maintain();
+      await expectMirrorMatchesLance(store, vectors, random, 'after a bulk load and maintain');
+      expect(await store.vectorMirrorBytes()).toBeGreaterThan(236 * DIMENSION * 4);
+
+      await store.close();
+      store = await MemoryStore.open({ uri: dir, embedder: new SyntheticEmbedder(vectors) });
+      await expectMirrorMatchesLance(store, vectors, random, 'after reopening');
+
+      // A read-only open (the CLI's one-shot search) asks LanceDB and reads no mirror.
+      const reader = await MemoryStore.open({ uri: dir, readOnly: true, embedder: new SyntheticEmbedder(vectors) });
+      try {
+        const query = vectors.next();
+        expectSameResults(await store.search(query, { k: 30 }), await reader.search(query, { k: 30 }), 'read-only');
+        expect(await reader.vectorMirrorBytes()).toBe(0);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
