@@ -237,7 +237,7 @@ export class Assistant {
         const page = await store.list({ offset, limit, subject, from, to });
         return { total: page.total, items: page.items.map(withoutVector) };
       },
-      'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, query, k, { subject, from, to }) }),
+      'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, this.embedder, query, k, { subject, from, to }) }),
       'memory.recall': async ({ query }) => ({ items: await recallMemories(this.turn, query) }),
       'memory.remember': async (input) => ({ items: (await this.track(() => rememberText(this.turn, () => this.chatModel.get(), input))).map(operationView) }),
       'memory.get': async ({ id }) => withoutVector(await store.get(id)),

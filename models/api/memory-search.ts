@@ -1,6 +1,9 @@
+import { fuseRankings } from '../agents/fuse-rankings.js';
+import type { Embedder } from '../embed/embedder.js';
 import type { MemoryFilter } from '../memory/memory-table.js';
 import { withoutVector, type MemoryView } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
+import { dot } from '../util/vector.js';
 
 /**
  * The cosine similarity below which a memory is not shown as matching a
@@ -13,20 +16,23 @@ import type { MemoryStore } from '../memory/store.js';
 export const MEANING_FLOOR = 0.28;
 
 /**
- * `memory.search`: hybrid search (meaning and words, fused by rank), keeping
- * only the memories that match by words or come close enough in meaning.
- * Rank fusion alone always returns k memories, so a query that matches
- * nothing listed every memory at "match 0.02".
+ * `memory.search`: hybrid search (meaning and words, fused by reciprocal
+ * rank as the Answer Agent fuses them), keeping only the memories that match
+ * by words or come close enough in meaning. Rank fusion alone always returns
+ * k memories, so a query that matches nothing listed every memory at "match
+ * 0.02". The question is embedded once, and the search by meaning runs on
+ * the store's in-memory mirror: many clients searching at once queue behind
+ * neither the model nor a table scan.
  */
-export async function searchMemories(store: MemoryStore, query: string, k: number, filter: MemoryFilter): Promise<Array<{ memory: MemoryView; score: number }>> {
-  const [hybrid, byMeaning, byWords] = await Promise.all([
-    store.search(query, { k, mode: 'hybrid', ...filter }),
-    store.search(query, { k, mode: 'vector', ...filter }),
-    store.search(query, { k, mode: 'text', ...filter }),
-  ]);
-  const cosine = new Map(byMeaning.map((hit) => [hit.memory.id, hit.score]));
-  const worded = new Set(byWords.map((hit) => hit.memory.id));
-  return hybrid
-    .filter((hit) => worded.has(hit.memory.id) || (cosine.get(hit.memory.id) ?? 0) >= MEANING_FLOOR)
-    .map(({ memory, score }) => ({ memory: withoutVector(memory), score }));
+export async function searchMemories(store: MemoryStore, embedder: Embedder, query: string, k: number, filter: MemoryFilter): Promise<Array<{ memory: MemoryView; score: number }>> {
+  const [vector] = await embedder.embed([query]);
+  const [byMeaning, byWords] = await Promise.all([store.search(vector!, { k, mode: 'vector', ...filter }), store.search(query, { k, mode: 'text', ...filter })]);
+  const fused = fuseRankings(
+    byMeaning.map(({ memory, score }) => ({ item: memory, cosine: score })),
+    byWords.map(({ memory, score }) => ({ item: memory, bm25: score })),
+    (memory) => memory.id,
+    (memory) => dot(vector!, memory.vector),
+    k,
+  );
+  return fused.filter((hit) => hit.textRank >= 0 || hit.cosine >= MEANING_FLOOR).map((hit) => ({ memory: withoutVector(hit.item), score: hit.fused }));
 }

@@ -73,8 +73,8 @@ export async function measureChatOverhead(embedder: Embedder, memories: number, 
   }
 }
 
-/** Bulk-loads the profile's memory table (not through the journal: this measures chat, not writes). */
-async function loadSyntheticMemories(profileDir: string, embedder: Embedder, count: number, onProgress?: Progress): Promise<void> {
+/** Bulk-loads the profile's memory table (not through the journal: the benches measure reads, not writes). */
+export async function loadSyntheticMemories(profileDir: string, embedder: Embedder, count: number, onProgress?: Progress): Promise<void> {
   const store = await MemoryStore.open({ uri: profileLayout(profileDir).memory, embedder });
   try {
     const vectors = new TopicVectors(embedder.dimension, Math.max(50, Math.round(count / 50)), count);

@@ -9,6 +9,7 @@ import { measureEmbedding, type EmbedFigures } from './embed-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { floorTopK } from './scan-floor.js';
 import { quantile, round } from './stats.js';
+import { measureServe, type ServeFigures } from './serve-perf.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
 import { measureUpdaterLag, type UpdaterFigures } from './updater-perf.js';
 
@@ -44,11 +45,13 @@ export interface PerfReport {
   rl?: RlFigures;
   /** `floor_p95_ms`: the floor at the chat's memory count (`retrieval.<n>.floor_p95_ms` when that size ran, else timed alone). */
   chat?: ChatFigures & { floor_p95_ms: number; overhead_vs_floor: number };
+  /** Clients at once on web mode: searches (API and MCP) and chat turns, at the chat's memory count. */
+  serve?: ServeFigures;
   app?: AppFigures;
   updater?: UpdaterFigures;
 }
 
-export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app', 'updater'] as const;
+export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'serve', 'app', 'updater'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 
 export interface PerfOptions {
@@ -70,6 +73,9 @@ const DIMENSION = 512;
 const LOAD_BATCH = 10_000;
 /** Opens timed per size (the median is reported). */
 const OPEN_RUNS = 5;
+/** Issue 17's load: 20 clients at once, 10 rounds of it (200 searches, 200 chat turns). */
+const SERVE_CONCURRENCY = 20;
+const SERVE_ROUNDS = 10;
 
 /**
  * Measures top-k retrieval latency through `MemoryStore.search` on real LanceDB
@@ -96,6 +102,7 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
       const floor = report.retrieval?.[String(options.chatMemories)]?.floor_p95_ms ?? (await measureFloorP95(options.chatMemories, options.queries, options.k));
       report.chat = { ...chat, floor_p95_ms: floor, overhead_vs_floor: round(chat.overhead_p95_ms / floor, 3) };
     }
+    if (wanted('serve')) report.serve = await measureServe(embedder, options.chatMemories, SERVE_CONCURRENCY, SERVE_ROUNDS, options.onProgress);
     if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
     if (wanted('updater')) report.updater = await measureUpdaterLag(embedder, options.onProgress);
     const tfBackend = (await embedder.backend()).name;

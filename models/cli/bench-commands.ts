@@ -211,6 +211,13 @@ function formatPerf(report: PerfReport): string {
         `the floor's p95 at that size ${c.floor_p95_ms} ms: ${c.overhead_vs_floor} x (target <= 2)`,
     );
   }
+  if (report.serve) {
+    const v = report.serve;
+    lines.push(
+      `web mode, ${v.concurrency} clients at once on ${v.memories.toLocaleString('en')} memories, ${v.rounds} rounds: search (memory.search and MCP search_memories, serve.search_p95_ms) ${v.search_p50_ms} ms median, ${v.search_p95_ms} ms p95 (target p95 <= 150 ms); ` +
+        `chat turn to its first token (serve.first_token_p95_ms) ${v.first_token_p50_ms} ms median, ${v.first_token_p95_ms} ms p95 (target p95 <= 300 ms)`,
+    );
+  }
   if (report.app) {
     lines.push(`web-mode cold start, spawn to first GET / (app.cold_start_ms): ${report.app.cold_start_ms} ms median, ${report.app.cold_start_max_ms} ms max of ${report.app.runs} (target <= 2000 ms)`);
   }

@@ -28,20 +28,28 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Texts waiting for a free worker, with who waits for their vectors. */
+interface Queued extends Pending {
+  texts: string[];
+}
+
 /**
  * The Universal Sentence Encoder lite on several worker threads. Its wasm
  * backend has no threads in Node, so one model uses one core; a pool of
  * `workers` models embeds a large batch (LoCoMo's ~8,000 texts) about
  * `workers` times as fast, and the calling thread never runs the model. The
  * vectors are the same as `UseLiteEmbedder`'s, whatever the split (the
- * encoder embeds each sentence on its own).
+ * encoder embeds each sentence on its own). Requests that wait for a worker
+ * go to it together, up to `REQUEST_TEXTS` texts: twenty chat queries
+ * arriving at once cost a few batched runs of the model, not twenty
+ * single-sentence ones queued behind each other.
  */
 export class UseLitePool implements Embedder {
   readonly id = USE_LITE_ID;
   readonly dimension = 512;
   private readonly pending = new Map<number, Pending>();
   private readonly idle: Worker[];
-  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly queue: Queued[] = [];
   private nextId = 0;
   private failure: Error | undefined;
   private readonly ready: Promise<TfBackendInfo>;
@@ -82,33 +90,46 @@ export class UseLitePool implements Embedder {
   }
 
   async dispose(): Promise<void> {
-    this.failure ??= new Error('the embedding pool was closed');
+    this.fail(new Error('the embedding pool was closed'));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private async request(texts: string[]): Promise<Float32Array[]> {
-    const worker = await this.acquire();
-    try {
-      return await new Promise<Float32Array[]>((resolve, reject) => {
-        if (this.failure) return reject(this.failure);
-        const id = this.nextId++;
-        this.pending.set(id, { resolve, reject });
-        worker.postMessage({ id, texts } satisfies EmbedRequest);
+  private request(texts: string[]): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.queue.push({ texts, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Gives each idle worker the oldest waiting requests, as many as fit in one. */
+  private dispatch(): void {
+    while (!this.failure && this.idle.length && this.queue.length) {
+      const worker = this.idle.pop()!;
+      const batch = [this.queue.shift()!];
+      let size = batch[0]!.texts.length;
+      while (this.queue.length && size + this.queue[0]!.texts.length <= REQUEST_TEXTS) {
+        size += this.queue[0]!.texts.length;
+        batch.push(this.queue.shift()!);
+      }
+      const done = () => {
+        this.idle.push(worker);
+        this.dispatch();
+      };
+      const id = this.nextId++;
+      this.pending.set(id, {
+        resolve: (vectors) => {
+          let at = 0;
+          for (const request of batch) request.resolve(vectors.slice(at, (at += request.texts.length)));
+          done();
+        },
+        reject: (error) => {
+          for (const request of batch) request.reject(error);
+          done();
+        },
       });
-    } finally {
-      this.release(worker);
+      worker.postMessage({ id, texts: batch.flatMap((request) => request.texts) } satisfies EmbedRequest);
     }
-  }
-
-  private acquire(): Promise<Worker> {
-    const worker = this.idle.pop();
-    return worker ? Promise.resolve(worker) : new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(worker: Worker): void {
-    const next = this.waiting.shift();
-    if (next) next(worker);
-    else this.idle.push(worker);
   }
 
   private settle(reply: EmbedReply): void {
@@ -118,11 +139,13 @@ export class UseLitePool implements Embedder {
     else pending?.resolve(reply.vectors);
   }
 
-  /** A dead worker fails everything in flight and every later call: the pool never hangs. */
+  /** A dead worker fails everything in flight, everything waiting and every later call: the pool never hangs. */
   private fail(error: Error): void {
     this.failure ??= error;
     this.failed(this.failure);
-    for (const pending of this.pending.values()) pending.reject(this.failure);
+    for (const queued of this.queue.splice(0)) queued.reject(this.failure);
+    const inFlight = [...this.pending.values()];
     this.pending.clear();
+    for (const pending of inFlight) pending.reject(this.failure);
   }
 }
