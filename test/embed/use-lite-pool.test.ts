@@ -25,6 +25,16 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
     expect(['tensorflow', 'wasm', 'cpu']).toContain((await pool.backend()).name);
   });
 
+  it('sends requests that wait for a worker to it together, and gives each caller its own texts\' vectors', async () => {
+    // 30 callers at once with 1-3 texts each: more than two workers can take one by one, so waiting requests are sent together.
+    const calls = Array.from({ length: 30 }, (_, i) => Array.from({ length: 1 + (i % 3) }, (_, j) => `caller ${i} sentence ${j} about ${['tea', 'trains', 'tax forms'][j]}`));
+    const [pooled, direct] = await Promise.all([Promise.all(calls.map((texts) => pool.embed(texts))), realEmbedder().then((e) => Promise.all(calls.map((texts) => e.embed(texts))))]);
+    calls.forEach((texts, i) => {
+      expect(pooled[i]).toHaveLength(texts.length);
+      texts.forEach((_, j) => expect(cosine(pooled[i]![j]!, direct[i]![j]!)).toBeCloseTo(1, 5));
+    });
+  });
+
   it('fails every call with the worker\'s error instead of hanging when a worker dies', async () => {
     const file = join(tempDir(), 'broken-worker.mjs');
     writeFileSync(file, "throw new Error('no model here');\n");
