@@ -20,7 +20,7 @@ export function formatKey(format: OutputFormat): string {
 
 export class GrammarConstraints {
   private readonly compiled = new Map<string, Promise<CompiledGrammar>>();
-  /** Per closer set, the tokens made only of those characters, plus the stop tokens. */
+  /** Per closer set, each token's closing rank (see `closingRanks`). */
   private readonly closingTokens = new Map<string, Uint8Array>();
 
   private constructor(
@@ -65,14 +65,22 @@ export class GrammarConstraints {
     return new FormatMatcher(this.xgrammar, await this.xgrammar.GrammarMatcher.createGrammarMatcher(compiled), this.vocabSize, closing);
   }
 
+  /**
+   * Per token: 2 for a stop token or a token of closers holding the first
+   * closer (`"` ends a JSON string, `\n` a memory line), 1 for another token
+   * made only of closers (`]`, `}`, `*`), 0 otherwise. The first closer must
+   * outrank the rest: inside a string `]}}` is only more text.
+   */
   private closingTokensFor(closers: string): Uint8Array {
-    let flags = this.closingTokens.get(closers);
-    if (!flags) {
-      flags = new Uint8Array(this.vocabSize);
-      for (const id of [...tokensMadeOf(this.vocabulary, closers), ...this.stopTokenIds]) if (id < flags.length) flags[id] = 1;
-      this.closingTokens.set(closers, flags);
+    let ranks = this.closingTokens.get(closers);
+    if (!ranks) {
+      ranks = new Uint8Array(this.vocabSize);
+      for (const id of tokensMadeOf(this.vocabulary, closers)) if (id < ranks.length) ranks[id] = 1;
+      for (const id of tokensMadeOf(this.vocabulary, closers, closers[0])) if (id < ranks.length) ranks[id] = 2;
+      for (const id of this.stopTokenIds) if (id < ranks.length) ranks[id] = 2;
+      this.closingTokens.set(closers, ranks);
     }
-    return flags;
+    return ranks;
   }
 
   async dispose(): Promise<void> {
@@ -97,7 +105,7 @@ export class FormatMatcher {
     private readonly xgrammar: XGrammar,
     private readonly matcher: GrammarMatcher,
     private readonly vocabSize: number,
-    /** 1 for the tokens that bring the document nearer its end (see `maskScores`). */
+    /** Each token's closing rank: how surely it brings the document nearer its end (see `maskScores`). */
     private readonly closing: Uint8Array,
   ) {
     this.mask = new Int32Array(Math.ceil(vocabSize / 32));
@@ -115,10 +123,10 @@ export class FormatMatcher {
 
   /**
    * Sets to -Infinity every score in `scores` (one logits row) whose token may
-   * not come next. With `closing`, when the grammar allows a closing token
-   * (one of the format's closers, or a stop token), only those stay: the
-   * document then ends within a few tokens instead of running out of budget
-   * mid-string.
+   * not come next. With `closing`, only the allowed tokens of the highest
+   * closing rank present stay (a stop token or the first closer, else other
+   * closers, else all): the document then ends within a few tokens instead
+   * of running out of budget mid-string.
    */
   maskScores(scores: Float32Array, closing = false): void {
     readTokenBitmask(this.xgrammar, this.matcher, this.vocabSize, this.mask);
@@ -136,10 +144,10 @@ export class FormatMatcher {
   }
 
   private keepOnlyClosing(scores: Float32Array, end: number): void {
-    let anyClosing = false;
-    for (let id = 0; id < end && !anyClosing; id++) anyClosing = this.closing[id] === 1 && scores[id] !== -Infinity;
-    if (!anyClosing) return;
-    for (let id = 0; id < end; id++) if (this.closing[id] !== 1) scores[id] = -Infinity;
+    let best = 0;
+    for (let id = 0; id < end && best < 2; id++) if (scores[id] !== -Infinity && this.closing[id]! > best) best = this.closing[id]!;
+    if (best === 0) return;
+    for (let id = 0; id < end; id++) if (this.closing[id]! < best) scores[id] = -Infinity;
   }
 
   dispose(): void {

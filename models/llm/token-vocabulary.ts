@@ -68,13 +68,13 @@ function tokenText(token: string, type: VocabType): string {
   return table.get(token) ?? [...token].map((ch) => table.get(ch) ?? ch).join('');
 }
 
-/** Ids of the tokens whose text is one or more of `characters` and nothing else. */
-export function tokensMadeOf(vocabulary: TokenVocabulary, characters: string): number[] {
+/** Ids of the tokens whose text is one or more of `characters` and nothing else (and includes `including`, when given). */
+export function tokensMadeOf(vocabulary: TokenVocabulary, characters: string, including?: string): number[] {
   const allowed = new Set(characters);
   const ids: number[] = [];
   vocabulary.tokens.forEach((token, id) => {
     const text = token ? tokenText(token, vocabulary.type) : '';
-    if (text && [...text].every((ch) => allowed.has(ch))) ids.push(id);
+    if (text && [...text].every((ch) => allowed.has(ch)) && (including === undefined || text.includes(including))) ids.push(id);
   });
   return ids;
 }
