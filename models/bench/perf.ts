@@ -6,6 +6,7 @@ import { UseLiteEmbedder } from '../embed/use-lite.js';
 import { MemoryStore } from '../memory/store.js';
 import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
 import { bulkLoadMemories } from './bulk-load.js';
+import { measureLlm, type LlmFigures } from './llm-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { quantile, round } from './stats.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
@@ -35,9 +36,10 @@ export interface PerfReport {
   chat?: ChatFigures;
   app?: AppFigures;
   updater?: UpdaterFigures;
+  llm?: LlmFigures;
 }
 
-export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app', 'updater'] as const;
+export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'app', 'updater', 'llm'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 
 export interface PerfOptions {
@@ -50,6 +52,8 @@ export interface PerfOptions {
   chatTurns: number;
   /** Cold starts of `memr1 serve` to time. */
   startRuns: number;
+  /** Seeded generations per agent format in the `llm` section (with and without the grammar). */
+  llmGenerations: number;
   /** The sections to measure (default all). */
   only?: readonly PerfSection[];
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -75,6 +79,7 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     report.retrieval = {};
     for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
   }
+  if (wanted('llm')) report.llm = await measureLlm(options.llmGenerations, options.onProgress);
   const embedder = await UseLiteEmbedder.load();
   try {
     if (wanted('embed')) report.embed = { ...(await measureEmbedding(embedder, options)), backend: embedder.backend.name };
