@@ -6,6 +6,7 @@ import type { MemoryStore } from '../memory/store.js';
 import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
 import { filterFlood, restatedMemory, type FloodFilter } from './fact-flood.js';
 import { heuristicDecision } from './heuristic-prior.js';
+import { decisionLogprobs, logprobPrior, type DecisionLogprobs } from './logprob-prior.js';
 import { mergeMemory } from './merge-memory.js';
 import { actionIndex, managerActions, managerState, PRIOR_CONFIDENCE, type FactView, type ManagerAction, type RelatedMemory } from './manager-state.js';
 import { parseFacts } from './parse-facts.js';
@@ -58,6 +59,8 @@ export interface ManagerDecision {
   priorReason?: string;
   /** The LLM's merged text for its UPDATE, used when the policy picks the same UPDATE. */
   mergedText?: string;
+  /** Whether the prior came from the LLM's token log-probabilities (else a fixed confidence on its choice). */
+  priorFromLogprobs?: boolean;
   state: CategoricalState;
   actionIndex: number;
   action: ManagerAction;
@@ -124,11 +127,12 @@ export class MemoryManager {
   choose(
     fact: FactView,
     related: RelatedMemory[],
-    prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string },
+    prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string; logprobs?: DecisionLogprobs },
     random?: () => number,
     full = false,
   ): ManagerDecision {
-    const state = managerState(fact, related, prior.action, PRIOR_CONFIDENCE, full);
+    const priorLogits = prior.logprobs ? logprobPrior(related.length, prior.action, prior.logprobs) : prior.action;
+    const state = managerState(fact, related, priorLogits, PRIOR_CONFIDENCE, full);
     const index = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
     return {
       fact,
@@ -137,6 +141,7 @@ export class MemoryManager {
       priorSource: prior.source,
       ...(prior.reason ? { priorReason: prior.reason } : {}),
       ...(prior.mergedText ? { mergedText: prior.mergedText } : {}),
+      ...(prior.logprobs ? { priorFromLogprobs: true } : {}),
       state,
       actionIndex: index,
       action: managerActions(related.length)[index]!,
@@ -157,14 +162,18 @@ export class MemoryManager {
     const reply = await this.options.llm!.generate(updateDecisionPrompt({ text: fact.text, time: fact.time }, related.map((m) => ({ id: m.id, text: m.text, time: m.event_time }))), {
       maxTokens: 200,
       format: updateDecisionFormat(related.length),
+      ...(this.options.llm!.info.logprobs ? { logprobs: true } : {}),
     });
     const decision = parseUpdateDecision(reply.text, related.map((m) => m.id));
     const indexOf = (id: string) => related.findIndex((m) => m.id === id);
     const action: ManagerAction =
       decision.event === 'UPDATE' ? { kind: 'UPDATE', index: indexOf(decision.targetId) } : decision.event === 'DELETE' ? { kind: 'DELETE', index: indexOf(decision.targetId) } : { kind: decision.event };
+    // A NOOP the parser made out of an unusable answer is not the model's choice: no confidence to read.
+    const logprobs = decision.event === 'NOOP' && decision.reason ? undefined : decisionLogprobs(reply.tokens, action.kind === 'UPDATE' || action.kind === 'DELETE');
     return {
       action,
       source: 'llm' as const,
+      ...(logprobs ? { logprobs } : {}),
       ...(decision.event === 'NOOP' && decision.reason ? { reason: decision.reason } : {}),
       ...(decision.event === 'UPDATE' ? { mergedText: decision.text } : {}),
     };

@@ -18,6 +18,7 @@ import { AsyncQueue } from './async-queue.js';
 import { ChatModelError, type ChatMessage, type ChatModel, type ChatModelInfo, type FinishReason, type Generation, type SamplingOptions, type TokenChunk } from './chat-model.js';
 import { GrammarConstraints } from './grammar-constraints.js';
 import { GrammarLogitsProcessor } from './grammar-logits-processor.js';
+import { LogprobAlignment } from './logprob-alignment.js';
 import { deviceCandidates, type OnnxDevice } from './onnx-device.js';
 import type { OnnxDtype } from './onnx-dtype.js';
 import { StopStringFilter } from './stop-strings.js';
@@ -133,8 +134,8 @@ export class OnnxChatModel implements ChatModel {
     const maxTokens = options.maxTokens ?? 256;
     const filter = new StopStringFilter(options.stop ?? []);
     const recorder = options.logprobs ? new LogprobRecorder() : undefined;
+    const alignment = recorder ? new LogprobAlignment((ids) => this.tokenizer.decode(ids, { skip_special_tokens: true })) : undefined;
     let generated = 0;
-    let pendingLogprob = 0;
     let sawEos = false;
     const eos = this.eosTokenIds();
 
@@ -145,14 +146,13 @@ export class OnnxChatModel implements ChatModel {
         for (const token of tokens) {
           generated++;
           if (eos.has(token)) sawEos = true;
-          if (recorder) pendingLogprob += recorder.logprobOf(token);
+          if (recorder) alignment!.token(token, recorder.logprobOf(token));
         }
       },
       callback_function: (text: string) => {
         const safe = filter.push(text);
         if (!safe) return;
-        chunks.push(recorder ? { text: safe, logprob: pendingLogprob } : { text: safe });
-        pendingLogprob = 0;
+        chunks.push(alignment ? { text: safe, logprob: alignment.take(safe.length) } : { text: safe });
       },
     });
     const stopping = new StoppingCriteriaList();
@@ -173,7 +173,7 @@ export class OnnxChatModel implements ChatModel {
     }
 
     const rest = filter.flush();
-    if (rest) chunks.push(recorder ? { text: rest, logprob: pendingLogprob } : { text: rest });
+    if (rest) chunks.push(alignment ? { text: rest, logprob: alignment.rest() } : { text: rest });
     const finishReason: FinishReason = options.signal?.aborted ? 'abort' : filter.done || sawEos ? 'stop' : generated >= maxTokens ? 'length' : 'stop';
     return { finishReason, completionTokens: generated };
   }
