@@ -14,7 +14,7 @@ const MAX_CACHED_FORMATS = 64;
 const JSON_CLOSERS = '"]}';
 
 /** A stable key for a format: what it constrains, not its display name. */
-export function formatKey(format: OutputFormat): string {
+function formatKey(format: OutputFormat): string {
   return format.type === 'json_schema' ? `json:${JSON.stringify(format.schema)}` : `ebnf:${format.ebnf}`;
 }
 

@@ -96,7 +96,7 @@ export class OnnxChatModel implements ChatModel {
    * generation (it reads the whole vocabulary once) and kept, with every
    * format compiled so far.
    */
-  grammarConstraints(): Promise<GrammarConstraints> {
+  private grammarConstraints(): Promise<GrammarConstraints> {
     this.constraints ??= GrammarConstraints.create(tokenVocabulary(this.tokenizer), this.logitsWidth(), [...this.eosTokenIds()].map(Number));
     return this.constraints;
   }
@@ -167,7 +167,15 @@ export class OnnxChatModel implements ChatModel {
     // transformers.js samples with its one global generator; generations here run one at a time.
     if (options.seed !== undefined) random.seed(options.seed);
     try {
-      await this.generateWith(inputs, maxTokens, temperature, options, streamer, stopping, processors);
+      await this.model.generate({
+        ...inputs,
+        max_new_tokens: maxTokens,
+        do_sample: temperature > 0,
+        ...(temperature > 0 ? { temperature, top_p: options.topP ?? 1 } : {}),
+        streamer,
+        stopping_criteria: stopping,
+        logits_processor: processors,
+      } as Parameters<PreTrainedModel['generate']>[0]);
     } finally {
       matcher?.dispose();
     }
@@ -176,26 +184,6 @@ export class OnnxChatModel implements ChatModel {
     if (rest) chunks.push(alignment ? { text: rest, logprob: alignment.rest() } : { text: rest });
     const finishReason: FinishReason = options.signal?.aborted ? 'abort' : filter.done || sawEos ? 'stop' : generated >= maxTokens ? 'length' : 'stop';
     return { finishReason, completionTokens: generated };
-  }
-
-  private async generateWith(
-    inputs: object,
-    maxTokens: number,
-    temperature: number,
-    options: SamplingOptions,
-    streamer: TextStreamer,
-    stopping: StoppingCriteriaList,
-    processors: LogitsProcessorList,
-  ): Promise<void> {
-    await this.model.generate({
-      ...inputs,
-      max_new_tokens: maxTokens,
-      do_sample: temperature > 0,
-      ...(temperature > 0 ? { temperature, top_p: options.topP ?? 1 } : {}),
-      streamer,
-      stopping_criteria: stopping,
-      logits_processor: processors,
-    } as Parameters<PreTrainedModel['generate']>[0]);
   }
 }
 
