@@ -15,12 +15,16 @@ import type { FormatMatcher } from './grammar-constraints.js';
 export const CLOSING_RESERVE = 32;
 
 export class GrammarLogitsProcessor extends LogitsProcessor {
-  /** Tokens of the (single) sequence already given to the matcher: the prompt, then each sampled token. */
-  private consumed: number | undefined;
-  /** Set when a sampled token was outside the grammar (only possible if another processor undid the mask); masking then stops. */
-  rejectedToken: number | undefined;
-
+  /** Length of the (single) sequence at the first step: the prompt. */
   private promptLength: number | undefined;
+  /** Tokens of the sequence already given to the matcher: the prompt, then each sampled token. */
+  private consumed: number | undefined;
+  /**
+   * Set when a sampled token was outside the grammar (possible only if a later
+   * processor undid the mask); masking then stops and the reply goes to the
+   * tolerant parsers as it is.
+   */
+  private rejected = false;
 
   constructor(
     private readonly matcher: FormatMatcher,
@@ -34,11 +38,8 @@ export class GrammarLogitsProcessor extends LogitsProcessor {
     const sequence = inputIds[0]!;
     this.promptLength ??= sequence.length;
     this.consumed ??= sequence.length;
-    for (; this.consumed < sequence.length && this.rejectedToken === undefined; this.consumed++) {
-      const token = Number(sequence[this.consumed]!);
-      if (!this.matcher.accept(token)) this.rejectedToken = token;
-    }
-    if (this.rejectedToken !== undefined) return logits;
+    for (; this.consumed < sequence.length && !this.rejected; this.consumed++) this.rejected = !this.matcher.accept(Number(sequence[this.consumed]!));
+    if (this.rejected) return logits;
     const vocab = logits.dims.at(-1)!;
     const closing = this.budget - (sequence.length - this.promptLength) <= Math.min(CLOSING_RESERVE, this.budget / 2);
     this.matcher.maskScores((logits.data as Float32Array).subarray(0, vocab), closing);
