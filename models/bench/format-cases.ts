@@ -105,7 +105,8 @@ export const FORMAT_CASES: readonly FormatCase[] = [
       return {
         messages: judgePrompt(`What does ${PEOPLE[seed % PEOPLE.length]} like?`, THINGS[seed % THINGS.length]!, THINGS[(seed * 3) % THINGS.length]!),
         format: judgeFormat(),
-        maxTokens: 16,
+        // The whole reply is forced but for the label, and a model may spell it a character per token: 20 tokens.
+        maxTokens: 32,
         isValid: (text) => parsesAs(text, JudgeReplySchema) && parseJudge(text).reason === undefined,
       };
     },
