@@ -6,6 +6,7 @@ import type { BernoulliPolicy, BernoulliState, KeepMask } from '../rl/bernoulli-
 import { dot } from '../util/vector.js';
 import { candidatesFromHits, distillState, topIndices } from './answer-state.js';
 import { fuseRankings, mergeSubjectLists, subjectQuotas, type FusedHit } from './fuse-rankings.js';
+import { answerFormat } from './output-formats.js';
 import { parseAnswer } from './parse-answer.js';
 import { answerPrompt, type SubjectMemories } from './prompts.js';
 
@@ -82,7 +83,7 @@ export class AnswerAgent {
   /** Answers from `result.kept` with the LLM (a benchmark may set the kept set itself); unchanged without an LLM. */
   async complete(result: AnswerResult): Promise<AnswerResult> {
     if (!this.options.llm) return result;
-    const reply = await this.options.llm.generate(this.prompt(result), { maxTokens: 200 });
+    const reply = await this.options.llm.generate(this.prompt(result), { maxTokens: 200, format: answerFormat() });
     const parsed = parseAnswer(reply.text);
     return { ...result, answer: parsed.answer, selected: parsed.selected, ...(parsed.reason ? { reason: parsed.reason } : {}) };
   }
@@ -92,7 +93,7 @@ export class AnswerAgent {
     const distilled = await this.distil(question);
     yield { distilled };
     if (!this.options.llm) return;
-    for await (const token of this.options.llm.stream(this.prompt(distilled), { maxTokens: 200, ...(signal ? { signal } : {}) })) yield { token };
+    for await (const token of this.options.llm.stream(this.prompt(distilled), { maxTokens: 200, format: answerFormat(), ...(signal ? { signal } : {}) })) yield { token };
   }
 
   /** The paper's answer prompt over the kept memories. */

@@ -4,11 +4,14 @@ import type { ScoredMemory } from '../memory/memory-table.js';
 import type { MemoryRecord, OperationRecord } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
+import { filterFlood, restatedMemory, type FloodFilter } from './fact-flood.js';
 import { heuristicDecision } from './heuristic-prior.js';
+import { decisionLogprobs, logprobPrior, type DecisionLogprobs } from './logprob-prior.js';
 import { mergeMemory } from './merge-memory.js';
 import { actionIndex, managerActions, managerState, PRIOR_CONFIDENCE, type FactView, type ManagerAction, type RelatedMemory } from './manager-state.js';
 import { parseFacts } from './parse-facts.js';
 import { parseUpdateDecision } from './parse-update-decision.js';
+import { factsFormat, updateDecisionFormat } from './output-formats.js';
 import { factExtractionPrompt, updateDecisionPrompt } from './prompts.js';
 
 export interface MemoryManagerOptions {
@@ -29,6 +32,12 @@ export interface MemoryManagerOptions {
    * (NOOP). Unlimited when absent.
    */
   capacity?: number;
+  /**
+   * Told when extraction gave repeats or more than `FACTS_PER_TURN` facts;
+   * `parserNote` is what the parser already dropped (exact repeats, unusable
+   * items). Default: one line on the console.
+   */
+  onFloodFiltered?: (filtered: FloodFilter, turn: TurnInput, parserNote: string | undefined) => void;
 }
 
 /** One message to remember from. */
@@ -52,6 +61,8 @@ export interface ManagerDecision {
   priorReason?: string;
   /** The LLM's merged text for its UPDATE, used when the policy picks the same UPDATE. */
   mergedText?: string;
+  /** Whether the prior came from the LLM's token log-probabilities (else a fixed confidence on its choice). */
+  priorFromLogprobs?: boolean;
   state: CategoricalState;
   actionIndex: number;
   action: ManagerAction;
@@ -76,6 +87,7 @@ export class MemoryManager {
     this.topK = options.topK ?? DEFAULT_TOP_K;
   }
 
+  /** Facts given with the turn are taken as they are; extracted ones are held to `FACTS_PER_TURN`, without repeats. */
   async ingest(turn: TurnInput, random?: () => number): Promise<AppliedDecision[]> {
     const facts = turn.facts ?? (await this.extractFacts(turn));
     const applied: AppliedDecision[] = [];
@@ -95,19 +107,34 @@ export class MemoryManager {
     const full = this.options.capacity !== undefined && count >= this.options.capacity;
     const view: FactView = { text: fact.text, vector: vector!, subject: fact.subject, time: fact.time };
     const related: RelatedMemory[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
+    const records = hits.map((h) => h.memory);
+    const restated = restatedMemory(fact.text, related);
+    if (restated) return { decision: this.restatement(view, related, restated.id, full), records };
     const prior = this.options.llm ? await this.llmPrior(view, related) : { action: heuristicDecision(view, related, full), source: 'heuristic' as const };
-    return { decision: this.choose(view, related, prior, random, full), records: hits.map((h) => h.memory) };
+    return { decision: this.choose(view, related, prior, random, full), records };
+  }
+
+  /**
+   * A fact in the same words as a memory it was compared with adds nothing:
+   * NOOP, decided here without asking the LLM or the policy (a policy still
+   * learning could otherwise store the same sentence twice).
+   */
+  private restatement(fact: FactView, related: RelatedMemory[], memoryId: string, full: boolean): ManagerDecision {
+    const noop: ManagerAction = { kind: 'NOOP' };
+    const decision = this.choose(fact, related, { action: noop, source: 'heuristic', reason: `restates memory ${memoryId}` }, undefined, full);
+    return { ...decision, action: noop, actionIndex: actionIndex(noop, related.length) };
   }
 
   /** The policy's choice given everything already retrieved (no I/O: the fast path measured by `bench perf`). */
   choose(
     fact: FactView,
     related: RelatedMemory[],
-    prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string },
+    prior: { action: ManagerAction; source: 'llm' | 'heuristic'; reason?: string; mergedText?: string; logprobs?: DecisionLogprobs },
     random?: () => number,
     full = false,
   ): ManagerDecision {
-    const state = managerState(fact, related, prior.action, PRIOR_CONFIDENCE, full);
+    const priorLogits = prior.logprobs ? logprobPrior(related.length, prior.action, prior.logprobs) : prior.action;
+    const state = managerState(fact, related, priorLogits, PRIOR_CONFIDENCE, full);
     const index = random ? this.options.policy.sample(state, random, 1) : this.options.policy.greedy(state);
     return {
       fact,
@@ -116,6 +143,7 @@ export class MemoryManager {
       priorSource: prior.source,
       ...(prior.reason ? { priorReason: prior.reason } : {}),
       ...(prior.mergedText ? { mergedText: prior.mergedText } : {}),
+      ...(prior.logprobs ? { priorFromLogprobs: true } : {}),
       state,
       actionIndex: index,
       action: managerActions(related.length)[index]!,
@@ -124,19 +152,30 @@ export class MemoryManager {
 
   private async extractFacts(turn: TurnInput): Promise<string[]> {
     if (!this.options.llm) return [turn.text];
-    const reply = await this.options.llm.generate(factExtractionPrompt([{ speaker: turn.subject, text: turn.text, time: turn.time ?? null }]), { maxTokens: 400 });
-    return parseFacts(reply.text).facts;
+    const prompt = factExtractionPrompt([{ speaker: turn.subject, text: turn.text, time: turn.time ?? null }]);
+    const reply = await this.options.llm.generate(prompt, { maxTokens: 400, format: factsFormat() });
+    const parsed = parseFacts(reply.text);
+    const filtered = filterFlood(parsed.facts);
+    if (filtered.repeats.length || filtered.overCap.length || parsed.reason) (this.options.onFloodFiltered ?? logFloodFiltered)(filtered, turn, parsed.reason);
+    return filtered.facts;
   }
 
   private async llmPrior(fact: FactView, related: RelatedMemory[]) {
-    const reply = await this.options.llm!.generate(updateDecisionPrompt({ text: fact.text, time: fact.time }, related.map((m) => ({ id: m.id, text: m.text, time: m.event_time }))), { maxTokens: 200 });
+    const reply = await this.options.llm!.generate(updateDecisionPrompt({ text: fact.text, time: fact.time }, related.map((m) => ({ id: m.id, text: m.text, time: m.event_time }))), {
+      maxTokens: 200,
+      format: updateDecisionFormat(related.length),
+      ...(this.options.llm!.info.logprobs ? { logprobs: true } : {}),
+    });
     const decision = parseUpdateDecision(reply.text, related.map((m) => m.id));
     const indexOf = (id: string) => related.findIndex((m) => m.id === id);
     const action: ManagerAction =
       decision.event === 'UPDATE' ? { kind: 'UPDATE', index: indexOf(decision.targetId) } : decision.event === 'DELETE' ? { kind: 'DELETE', index: indexOf(decision.targetId) } : { kind: decision.event };
+    // A NOOP the parser made out of an unusable answer is not the model's choice: no confidence to read.
+    const logprobs = decision.event === 'NOOP' && decision.reason ? undefined : decisionLogprobs(reply.tokens, action.kind === 'UPDATE' || action.kind === 'DELETE');
     return {
       action,
       source: 'llm' as const,
+      ...(logprobs ? { logprobs } : {}),
       ...(decision.event === 'NOOP' && decision.reason ? { reason: decision.reason } : {}),
       ...(decision.event === 'UPDATE' ? { mergedText: decision.text } : {}),
     };
@@ -168,4 +207,13 @@ export class MemoryManager {
       }
     }
   }
+}
+
+function logFloodFiltered(filtered: FloodFilter, turn: TurnInput, parserNote: string | undefined): void {
+  const parts = [
+    ...(parserNote ? [parserNote] : []),
+    ...(filtered.repeats.length ? [`merged ${filtered.repeats.length} repeated fact(s)`] : []),
+    ...(filtered.overCap.length ? [`dropped ${filtered.overCap.length} fact(s) past ${filtered.facts.length} per message: ${filtered.overCap.map((f) => JSON.stringify(f)).join(', ')}`] : []),
+  ];
+  console.info(`[memory] turn ${turn.turnId ?? '(no id)'} from ${turn.subject}: ${parts.join('; ')}`);
 }

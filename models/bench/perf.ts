@@ -6,6 +6,7 @@ import { MemoryStore } from '../memory/store.js';
 import { measureChatOverhead, measureColdStart, type AppFigures, type ChatFigures } from './app-perf.js';
 import { bulkLoadMemories } from './bulk-load.js';
 import { measureEmbedding, type EmbedFigures } from './embed-perf.js';
+import { measureLlm, type LlmFigures } from './llm-perf.js';
 import { measureRl, type RlFigures } from './rl-perf.js';
 import { floorTopK } from './scan-floor.js';
 import { quantile, round } from './stats.js';
@@ -49,9 +50,10 @@ export interface PerfReport {
   serve?: ServeFigures;
   app?: AppFigures;
   updater?: UpdaterFigures;
+  llm?: LlmFigures;
 }
 
-export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'serve', 'app', 'updater'] as const;
+export const PERF_SECTIONS = ['retrieval', 'embed', 'rl', 'chat', 'serve', 'app', 'updater', 'llm'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];
 
 export interface PerfOptions {
@@ -64,6 +66,8 @@ export interface PerfOptions {
   chatTurns: number;
   /** Cold starts of `memr1 serve` to time. */
   startRuns: number;
+  /** Seeded generations per agent format in the `llm` section (with and without the grammar). */
+  llmGenerations: number;
   /** The sections to measure (default all). */
   only?: readonly PerfSection[];
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -92,6 +96,7 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     report.retrieval = {};
     for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
   }
+  if (wanted('llm')) report.llm = await measureLlm(options.llmGenerations, options.onProgress);
   // The app's embedder: USE-lite on the worker pool (create-embedder.ts).
   const embedder = UseLitePool.start();
   try {

@@ -38,13 +38,14 @@ export function registerBenchCommands(program: Command): void {
     .option('--chat-memories <n>', 'memories in the store for the chat overhead', numberIn('--chat-memories', { min: 0, max: 10_000_000, integer: true }), 10_000)
     .option('--chat-turns <n>', 'chat turns timed', numberIn('--chat-turns', { min: 1, max: 1_000_000, integer: true }), 100)
     .option('--start-runs <n>', 'cold starts of memr1 serve timed', numberIn('--start-runs', { min: 1, max: 1000, integer: true }), 5)
-    .action(async (opts: { json?: string; only?: string; sizes: number[]; queries: number; sentences: number; chatMemories: number; chatTurns: number; startRuns: number }) => {
+    .option('--llm-generations <n>', 'seeded generations per agent format, with and without the grammar', numberIn('--llm-generations', { min: 1, max: 100_000, integer: true }), 200)
+    .action(async (opts: { json?: string; only?: string; sizes: number[]; queries: number; sentences: number; chatMemories: number; chatTurns: number; startRuns: number; llmGenerations: number }) => {
       const progress = createProgress();
       const sizes = opts.sizes;
       const only = opts.only === undefined ? undefined : selectSections(opts.only);
       let report: PerfReport;
       try {
-        const counts = { chatMemories: opts.chatMemories, chatTurns: opts.chatTurns, startRuns: opts.startRuns };
+        const counts = { chatMemories: opts.chatMemories, chatTurns: opts.chatTurns, startRuns: opts.startRuns, llmGenerations: opts.llmGenerations };
         report = await runPerfBench({ sizes, queries: opts.queries, k: 60, sentences: opts.sentences, ...counts, ...(only ? { only } : {}), onProgress: progress.update });
       } finally {
         progress.stop();
@@ -227,6 +228,15 @@ function formatPerf(report: PerfReport): string {
       `main-process event-loop delay during a learning run (updater.main_loop_lag_p99_ms), ${u.episodes.manager} manager + ${u.episodes.answer} answer episodes, ${u.algo.toUpperCase()} ${u.run_s} s, ` +
         `${u.chat_turns} chat turns meanwhile: ${u.main_loop_lag_p50_ms} ms median, ${u.main_loop_lag_p99_ms} ms p99, ${u.main_loop_lag_max_ms} ms max (target p99 <= 50 ms); ` +
         `the same chat load alone: ${u.chat_only_lag_p99_ms} ms p99: ${(u.main_loop_lag_p99_ms / u.chat_only_lag_p99_ms).toFixed(2)} x (target <= 1.2)`,
+    );
+  }
+  if (report.llm) {
+    const l = report.llm;
+    lines.push(
+      `grammar-constrained decoding, ${l.tokenizer}, ${l.vocab_size.toLocaleString('en')} logits, ${l.generations_per_format} seeded generations per format: ` +
+        `valid ${l.constrained_valid_rate} constrained (llm.constrained_valid_rate), ${l.unconstrained_valid_rate} unconstrained; ` +
+        `mask ${l.mask_ms_per_token} ms per token median, ${l.mask_p95_ms} ms p95 (target <= 1 ms); ` +
+        `compile ${l.grammar_compile_ms} ms median, ${l.grammar_compile_max_ms} ms max, ${l.grammar_compile_cached_ms} ms cached; vocabulary ${l.vocabulary_prepare_ms} ms once`,
     );
   }
   return lines.join('\n');

@@ -11,6 +11,25 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * The document a reply must be (DESIGN §7, structured output). Local ONNX
+ * models decode under it (every token that cannot continue such a document is
+ * masked); OpenAI-compatible servers get a JSON schema as `response_format`.
+ */
+export type OutputFormat =
+  /**
+   * `name`: letters, digits, `_` and `-` (OpenAI's rule for `json_schema.name`).
+   * `strict`: whether the schema meets OpenAI's strict mode (an object at the
+   * root, every property required, no extra properties).
+   */
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict: boolean }
+  /**
+   * An EBNF grammar in XGrammar's dialect (root rule `root`); servers get the
+   * plain prompt. `closers`: the characters that bring a document nearer its end
+   * (see `GrammarLogitsProcessor`); for JSON they are `"]}`.
+   */
+  | { type: 'grammar'; name: string; ebnf: string; closers: string };
+
 export interface SamplingOptions {
   /** 0 means greedy. Default 0 (deterministic answers; the RL code samples its own actions). */
   temperature?: number;
@@ -24,6 +43,8 @@ export interface SamplingOptions {
   logprobs?: boolean;
   /** Seed for sampling, where the backend supports it. */
   seed?: number;
+  /** Constrain the reply to this format, where the backend can (see `OutputFormat`). */
+  format?: OutputFormat;
   /** Cancels generation; the stream ends and `generate` resolves with `finishReason: 'abort'`. */
   signal?: AbortSignal;
 }

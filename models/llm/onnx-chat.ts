@@ -7,6 +7,7 @@ import {
   StoppingCriteriaList,
   TextStreamer,
   env,
+  random,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Tensor,
@@ -15,9 +16,13 @@ import { basename } from 'node:path';
 import { SerialQueue } from '../util/serial-queue.js';
 import { AsyncQueue } from './async-queue.js';
 import { ChatModelError, type ChatMessage, type ChatModel, type ChatModelInfo, type FinishReason, type Generation, type SamplingOptions, type TokenChunk } from './chat-model.js';
+import { GrammarConstraints } from './grammar-constraints.js';
+import { GrammarLogitsProcessor } from './grammar-logits-processor.js';
+import { LogprobAlignment } from './logprob-alignment.js';
 import { deviceCandidates, type OnnxDevice } from './onnx-device.js';
 import type { OnnxDtype } from './onnx-dtype.js';
 import { StopStringFilter } from './stop-strings.js';
+import { tokenVocabulary } from './token-vocabulary.js';
 
 export interface OnnxLoadOptions {
   /** `auto` (default) tries the platform's GPU provider, then the CPU. */
@@ -38,6 +43,7 @@ env.allowLocalModels = true;
  */
 export class OnnxChatModel implements ChatModel {
   private readonly turns = new SerialQueue();
+  private constraints: Promise<GrammarConstraints> | undefined;
 
   private constructor(
     private readonly model: PreTrainedModel,
@@ -82,6 +88,27 @@ export class OnnxChatModel implements ChatModel {
 
   async dispose(): Promise<void> {
     await this.model.dispose();
+    await (await this.constraints?.catch(() => undefined))?.dispose();
+  }
+
+  /**
+   * XGrammar over this model's vocabulary, prepared on the first constrained
+   * generation (it reads the whole vocabulary once) and kept, with every
+   * format compiled so far.
+   */
+  private grammarConstraints(): Promise<GrammarConstraints> {
+    this.constraints ??= GrammarConstraints.create(tokenVocabulary(this.tokenizer), this.logitsWidth(), [...this.eosTokenIds()].map(Number));
+    return this.constraints;
+  }
+
+  /** The width of a logits row: config.json's vocab_size, which may pad the tokenizer's vocabulary. */
+  private logitsWidth(): number {
+    const configured = (this.model.config as { vocab_size?: number }).vocab_size;
+    return configured ?? (this.tokenizer.get_vocab() as Map<string, number>).size;
+  }
+
+  private eosTokenIds(): Set<bigint> {
+    return new Set<bigint>([this.model.generation_config?.eos_token_id ?? [], this.tokenizer.eos_token_id ?? []].flat().map((id) => BigInt(id)));
   }
 
   /** Starts a generation (after any running one); its chunks arrive on the returned queue. */
@@ -107,10 +134,10 @@ export class OnnxChatModel implements ChatModel {
     const maxTokens = options.maxTokens ?? 256;
     const filter = new StopStringFilter(options.stop ?? []);
     const recorder = options.logprobs ? new LogprobRecorder() : undefined;
+    const alignment = recorder ? new LogprobAlignment((ids) => this.tokenizer.decode(ids, { skip_special_tokens: true })) : undefined;
     let generated = 0;
-    let pendingLogprob = 0;
     let sawEos = false;
-    const eos = new Set<bigint>([this.model.generation_config?.eos_token_id ?? [], this.tokenizer.eos_token_id ?? []].flat().map((id) => BigInt(id)));
+    const eos = this.eosTokenIds();
 
     const streamer = new TextStreamer(this.tokenizer, {
       skip_prompt: true,
@@ -119,34 +146,42 @@ export class OnnxChatModel implements ChatModel {
         for (const token of tokens) {
           generated++;
           if (eos.has(token)) sawEos = true;
-          if (recorder) pendingLogprob += recorder.logprobOf(token);
+          if (recorder) alignment!.token(token, recorder.logprobOf(token));
         }
       },
       callback_function: (text: string) => {
         const safe = filter.push(text);
         if (!safe) return;
-        chunks.push(recorder ? { text: safe, logprob: pendingLogprob } : { text: safe });
-        pendingLogprob = 0;
+        chunks.push(alignment ? { text: safe, logprob: alignment.take(safe.length) } : { text: safe });
       },
     });
     const stopping = new StoppingCriteriaList();
     stopping.push(new StopWhen(() => filter.done || options.signal?.aborted === true));
     const processors = new LogitsProcessorList();
+    // The grammar masks first, so recorded log-probabilities are those of the constrained distribution.
+    const matcher = options.format ? await (await this.grammarConstraints()).matcher(options.format) : undefined;
+    if (matcher) processors.push(new GrammarLogitsProcessor(matcher, maxTokens));
     if (recorder) processors.push(recorder);
 
     const temperature = options.temperature ?? 0;
-    await this.model.generate({
-      ...inputs,
-      max_new_tokens: maxTokens,
-      do_sample: temperature > 0,
-      ...(temperature > 0 ? { temperature, top_p: options.topP ?? 1 } : {}),
-      streamer,
-      stopping_criteria: stopping,
-      logits_processor: processors,
-    } as Parameters<PreTrainedModel['generate']>[0]);
+    // transformers.js samples with its one global generator; generations here run one at a time.
+    if (options.seed !== undefined) random.seed(options.seed);
+    try {
+      await this.model.generate({
+        ...inputs,
+        max_new_tokens: maxTokens,
+        do_sample: temperature > 0,
+        ...(temperature > 0 ? { temperature, top_p: options.topP ?? 1 } : {}),
+        streamer,
+        stopping_criteria: stopping,
+        logits_processor: processors,
+      } as Parameters<PreTrainedModel['generate']>[0]);
+    } finally {
+      matcher?.dispose();
+    }
 
     const rest = filter.flush();
-    if (rest) chunks.push(recorder ? { text: rest, logprob: pendingLogprob } : { text: rest });
+    if (rest) chunks.push(alignment ? { text: rest, logprob: alignment.rest() } : { text: rest });
     const finishReason: FinishReason = options.signal?.aborted ? 'abort' : filter.done || sawEos ? 'stop' : generated >= maxTokens ? 'length' : 'stop';
     return { finishReason, completionTokens: generated };
   }

@@ -13,6 +13,7 @@ import {
 import { forwardChatRequest, type ForwardedReply } from './openai-forward.js';
 import { httpError, RequestWatchdog, sendWithRetries, timeoutError, type ServerSettings } from './openai-http.js';
 import { cutMidReply, readChatStream } from './openai-stream.js';
+import { isSchemaRefusal, rememberSchemaRefusal, responseFormat } from './structured-output.js';
 
 export interface OpenAiChatOptions {
   /** Base URL of the server's OpenAI-compatible API, e.g. `http://127.0.0.1:11434/v1` (Ollama). */
@@ -106,7 +107,16 @@ export class OpenAiChatModel implements ChatModel {
     const watchdog = new RequestWatchdog(this.server.timeoutMs, options.signal);
     try {
       // Retries happen in here, before the 200 headers: once tokens flow, a failure is final.
-      const sent = await sendWithRetries(this.server, 'chat/completions', { method: 'POST', body: chatRequestBody(this.model, messages, options) }, watchdog);
+      const schema = responseFormat(this.server.baseUrl, this.model, options.format);
+      const send = (withSchema: boolean) =>
+        sendWithRetries(this.server, 'chat/completions', { method: 'POST', body: chatRequestBody(this.model, messages, options, withSchema ? schema : undefined) }, watchdog);
+      let sent = await send(schema !== undefined);
+      if (schema && isSchemaRefusal(sent.response.status)) {
+        // Once, then never again for this server and model: the plain prompt still asks for the format.
+        await sent.response.body?.cancel();
+        rememberSchemaRefusal(this.server.baseUrl, this.model);
+        sent = await send(false);
+      }
       if (!sent.response.ok) throw await httpError(url, sent, `for model ${this.model}`);
       if (!sent.response.body) throw cutMidReply(url);
       let finishReason: FinishReason = 'stop';
@@ -142,7 +152,7 @@ function resolveSettings(options: { baseUrl: string; apiKey?: string | undefined
 }
 
 /** Sampling defaults are the ones `SamplingOptions` documents, sent explicitly: servers' own defaults differ. */
-function chatRequestBody(model: string, messages: readonly ChatMessage[], options: SamplingOptions): Record<string, unknown> {
+function chatRequestBody(model: string, messages: readonly ChatMessage[], options: SamplingOptions, format: Record<string, unknown> | undefined): Record<string, unknown> {
   return {
     model,
     messages: messages.map(({ role, content }) => ({ role, content })),
@@ -153,6 +163,7 @@ function chatRequestBody(model: string, messages: readonly ChatMessage[], option
     ...(options.stop?.length ? { stop: options.stop } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.logprobs ? { logprobs: true } : {}),
+    ...(format ? { response_format: format } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ const OPTIONS: Array<[string, string, number, number, boolean, boolean?]> = [
   ['bench perf', '--chat-memories', 0, 10_000_000, true],
   ['bench perf', '--chat-turns', 1, 1_000_000, true],
   ['bench perf', '--start-runs', 1, 1000, true],
+  ['bench perf', '--llm-generations', 1, 100_000, true],
   ['bench locomo', '--budget', 1, 60, true],
   ['bench locomo', '--bank-budget', 0, 1, false, true],
   ['serve', '--port', 0, 65_535, true],

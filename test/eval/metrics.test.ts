@@ -5,6 +5,7 @@
  * `task_eval/evaluation.py`), computed with it and copied here.
  */
 import { describe, expect, it } from 'vitest';
+import { judgeFormat } from '../../models/agents/output-formats.js';
 import { judgePrompt } from '../../models/agents/prompts.js';
 import type { ChatMessage, ChatModel, Generation, SamplingOptions, TokenChunk } from '../../models/llm/chat-model.js';
 import {
@@ -298,11 +299,11 @@ function fakeJudge(reply: string | Error): ChatModel & { calls: Array<{ messages
 }
 
 describe('judgeAnswer', () => {
-  it('sends the judge prompt greedily and reads CORRECT', async () => {
+  it('sends the judge prompt greedily, under the judge\'s format, and reads CORRECT', async () => {
     const llm = fakeJudge('{"label": "CORRECT"}');
     await expect(judgeAnswer(llm, 'When did she go?', '7 May 2023', 'May 7th')).resolves.toEqual({ correct: true });
     expect(llm.calls).toEqual([
-      { messages: judgePrompt('When did she go?', '7 May 2023', 'May 7th'), options: { temperature: 0, maxTokens: 50 } },
+      { messages: judgePrompt('When did she go?', '7 May 2023', 'May 7th'), options: { temperature: 0, maxTokens: 50, format: judgeFormat() } },
     ]);
   });
 

@@ -27,6 +27,10 @@ const ChatCompletionRequest = z.object({
   stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
   seed: z.number().int().optional(),
   logprobs: z.boolean().optional(),
+  // OpenAI's structured output; servers that take it hold the reply to the schema (this one only checks its shape).
+  response_format: z
+    .object({ type: z.literal('json_schema'), json_schema: z.object({ name: z.string().regex(/^[\w-]{1,64}$/), schema: z.record(z.string(), z.unknown()), strict: z.boolean().optional() }) })
+    .optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
@@ -59,6 +63,8 @@ export interface OpenAiChatServerOptions {
   listModels?: boolean;
   /** When set, every request needs `Authorization: Bearer <apiKey>` or gets OpenAI's 401. */
   apiKey?: string;
+  /** Answer 400, as servers without structured output do, to any request that carries `response_format`. */
+  refuseResponseFormat?: boolean;
   /** Send a usage chunk (empty `choices`) before `[DONE]`, like OpenAI's include_usage or vLLM's forced usage. */
   sendUsage?: boolean;
   /** The scripted model. A string is split into word tokens that keep their leading whitespace. */
@@ -159,6 +165,10 @@ async function serveChat(
     return;
   }
   const request = parsed.data;
+  if (options.refuseResponseFormat && request.response_format) {
+    sendError(res, 400, "Unrecognized request argument supplied: response_format", 'invalid_request_error');
+    return;
+  }
   if (!options.models.includes(request.model)) {
     sendError(res, 404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error');
     return;

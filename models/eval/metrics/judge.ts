@@ -4,6 +4,7 @@
  * and the generated answer and labels the latter CORRECT or WRONG. J is the
  * share of CORRECT.
  */
+import { judgeFormat } from '../../agents/output-formats.js';
 import { parseJudge } from '../../agents/parse-judge.js';
 import { judgePrompt } from '../../agents/prompts.js';
 import type { ChatModel } from '../../llm/chat-model.js';
@@ -25,7 +26,8 @@ const JUDGE_SAMPLING = { temperature: 0, maxTokens: 50 } as const;
  * not look like a wrong answer.
  */
 export async function judgeAnswer(llm: ChatModel, question: string, gold: string, generated: string): Promise<JudgeResult> {
-  const reply = await llm.generate(judgePrompt(question, gold, generated), JUDGE_SAMPLING);
+  // Under the judge's format: a local model is held to the label's grammar, a server gets it as a JSON schema.
+  const reply = await llm.generate(judgePrompt(question, gold, generated), { ...JUDGE_SAMPLING, format: judgeFormat() });
   const verdict = parseJudge(reply.text);
   const correct = verdict.label === 'CORRECT';
   return verdict.reason === undefined ? { correct } : { correct, reason: verdict.reason };
