@@ -27,6 +27,7 @@ import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { ClientKeys } from './client-keys.js';
+import { findLocalServers, KNOWN_LOCAL_SERVERS, type LocalServerCandidate } from '../llm/local-servers.js';
 import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
 import { McpClients } from './mcp-clients.js';
 import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
@@ -63,6 +64,8 @@ export interface AssistantOptions {
   learning?: Omit<UpdaterOptions, 'locomoData'>;
   /** Where the model server's API key is kept (the desktop app: Electron's safeStorage); default a 0600 file in the profile. */
   secrets?: SecretStore;
+  /** The ports `models.local_servers` looks at (default: the common servers' own, `KNOWN_LOCAL_SERVERS`; tests give their fakes'). */
+  localServers?: readonly LocalServerCandidate[];
 }
 
 /** Everything `open` prepares for one profile. */
@@ -82,6 +85,7 @@ interface OpenedProfile {
   warnings: string[];
   hubUrl: string | undefined;
   secrets: SecretStore;
+  localServers: readonly LocalServerCandidate[];
 }
 
 /** Recently embedded texts kept: a turn embeds its question and its facts twice each. */
@@ -117,6 +121,7 @@ export class Assistant {
   private readonly feedback: FeedbackLog;
   private readonly updater: Updater;
   private readonly secrets: SecretStore;
+  private readonly localServers: readonly LocalServerCandidate[];
   /** Why a trained policy could not be used when the profile opened (the prior-only policy stands in). */
   readonly warnings: string[];
 
@@ -132,6 +137,7 @@ export class Assistant {
     this.updater = profile.updater;
     this.warnings = profile.warnings;
     this.secrets = profile.secrets;
+    this.localServers = profile.localServers;
     const { store, embedder, messages, episodes } = profile;
     const learning = () => this.current.settings.learning.enabled;
     this.turn = {
@@ -175,7 +181,7 @@ export class Assistant {
         { ...options.learning, ...(locomoData ? { locomoData } : {}) },
       );
       const warnings = [...answer.warnings, ...manager.warnings];
-      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl, secrets });
+      return new Assistant({ layout, current, store, embedder, ownsEmbedder: !options.embedder, chatModel, policies, ...logs, updater, warnings, hubUrl: options.hubUrl, secrets, localServers: options.localServers ?? KNOWN_LOCAL_SERVERS });
     } catch (error) {
       await store?.close();
       if (!options.embedder) await inner.dispose();
@@ -282,6 +288,7 @@ export class Assistant {
 
       'models.list': async () => ({ current: this.current.settings.chat_model, installed: await installedModels(this.layout.models), suggested: [...SUGGESTED_MODELS] }),
       'models.select': ({ spec }) => this.updateSettings({ chat_model: spec }),
+      'models.local_servers': async () => ({ items: await findLocalServers(this.localServers) }),
       'models.server_models': async ({ base_url }) => ({ models: await OpenAiChatModel.listModels(base_url, (await this.secrets.get()) ?? process.env.MEMR1_LLM_API_KEY) }),
       'models.status': async () => ({ chat: this.chatModel.status(), embedder: { spec: this.current.settings.embedder, dimension: this.embedder.dimension } }),
       'models.download': ({ id, dtype }, emit, signal) => this.track(() => this.downloads.run(id, dtype, emit, AbortSignal.any([signal, this.shutdown.signal]))),

@@ -98,6 +98,8 @@ export const ROUTES = {
   'models.select': unary(z.strictObject({ spec }), Settings),
   /** The models an OpenAI-compatible server lists at `GET <base_url>/models` (with the stored API key). */
   'models.server_models': unary(z.strictObject({ base_url: z.string().url().max(2_000) }), z.object({ models: z.array(z.string()) })),
+  /** OpenAI-compatible servers already running on this machine (Ollama, LM Studio, llama.cpp, Jan, vLLM at their default ports), with their models. */
+  'models.local_servers': unary(noInput, items(z.object({ name: z.string(), base_url: z.string(), models: z.array(z.string()) }))),
   'models.status': unary(
     noInput,
     z.object({

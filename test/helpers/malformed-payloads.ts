@@ -45,6 +45,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'models.select': { spec: 'openai:http://127.0.0.1:9/v1#m' },
   'models.status': {},
   'models.server_models': { base_url: 'http://127.0.0.1:9/v1' },
+  'models.local_servers': {},
   'models.download': { id: 'tiny/none' },
   'training.status': {},
   'training.configure': { schedule_minutes: 30 },
