@@ -26,7 +26,7 @@ import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
-import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
+import { createDispatcher, type Dispatch, type HostRouteName, type RouteHandlers } from './dispatch.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
 import { ModelDownloads } from './model-downloads.js';
@@ -199,7 +199,7 @@ export class Assistant {
     return this.closing;
   }
 
-  private handlers(): RouteHandlers {
+  private handlers(): Omit<RouteHandlers, HostRouteName> {
     const store = this.store;
     const training = trainingHandlers({ updater: this.updater, configure: (patch) => this.configureLearning(patch) });
     return {

@@ -53,6 +53,8 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'training.rollback': { agent: 'answer' },
   'training.delete_data': {},
   'store.health': {},
+  'store.versions': {},
+  'store.restore': { to: 1 },
   'settings.get': {},
   'settings.update': { theme: 'dark' },
 };
