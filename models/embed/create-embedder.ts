@@ -1,8 +1,4 @@
 import type { Embedder } from './embedder.js';
-import { OpenAiEmbedder } from './openai-embedder.js';
-import { TransformersEmbedder } from './transformers-embedder.js';
-import { UseLiteEmbedder } from './use-lite.js';
-import { UseLitePool } from './use-lite-pool.js';
 
 /** The embedder used when none is named: works offline, weights ship with the app. */
 export const DEFAULT_EMBEDDER = 'use-lite';
@@ -18,15 +14,22 @@ export const DEFAULT_EMBEDDER = 'use-lite';
  *
  * `workers` > 1 runs `use-lite` on that many worker threads (bulk embedding:
  * LoCoMo runs); the others batch on their own.
+ *
+ * Each kind is imported when it is asked for: TensorFlow.js and
+ * transformers.js (onnxruntime) take seconds to load, and a process needs one
+ * of them at most.
  */
 export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number } = {}): Promise<Embedder> {
-  if (spec === 'use-lite') return (options.workers ?? 1) > 1 ? UseLitePool.start(options.workers) : UseLiteEmbedder.load();
+  if (spec === 'use-lite') {
+    if ((options.workers ?? 1) > 1) return (await import('./use-lite-pool.js')).UseLitePool.start(options.workers);
+    return (await import('./use-lite.js')).UseLiteEmbedder.load();
+  }
   const transformers = /^transformers:(.+)$/.exec(spec);
-  if (transformers) return TransformersEmbedder.load(transformers[1]!);
+  if (transformers) return (await import('./transformers-embedder.js')).TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);
   if (openai) {
     const apiKey = process.env.MEMR1_EMBED_API_KEY;
-    return OpenAiEmbedder.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
+    return (await import('./openai-embedder.js')).OpenAiEmbedder.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
   }
   throw new Error(`unknown embedder "${spec}"; use "use-lite", "transformers:<folder>" or "openai:<base-url>#<model>"`);
 }
