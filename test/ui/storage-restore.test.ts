@@ -68,7 +68,7 @@ describe('web UI: storage health and restore', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings', exact: true }).click();
     await page.locator('#sidebar').waitFor({ state: 'hidden' });
     await health.getByText('Healthy', { exact: true }).scrollIntoViewIfNeeded();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(400);
     await ui.screenshot('storage-narrow');
 
     expect(ui.pageErrors).toEqual([]);
