@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, type BrowserWindow, dialog, session } from 'electron';
-import { Assistant, type AssistantOptions } from '../models/api/assistant.js';
+import type { AssistantOptions } from '../models/api/assistant.js';
+import { ProfileHost } from '../models/api/profile-host.js';
 import type { Dispatch } from '../models/api/dispatch.js';
 import { defaultStaticDir } from '../models/api/static-files.js';
 import { registerAppScheme, serveRendererOnAppScheme } from './app-protocol.js';
@@ -50,7 +51,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     const secrets = desktopSecretStore(profileDir);
     if (secrets.warning) console.error(`memr1: ${secrets.warning}`);
     // The window loads while the engine opens; calls made meanwhile wait for it.
-    const opening = Assistant.open({ ...(secrets.store ? { secrets: secrets.store } : {}), ...options.assistant, profileDir });
+    const opening = ProfileHost.open({ ...(secrets.store ? { secrets: secrets.store } : {}), ...options.assistant, profileDir });
     const ipc = serveIpc(dispatchOnceOpen(opening));
     serveFolderDialog();
     holdQuitUntil(async () => {
@@ -68,8 +69,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   }
 }
 
-/** The Assistant's dispatcher, for calls that may arrive before it is open; like any dispatcher it never throws. */
-function dispatchOnceOpen(opening: Promise<Assistant>): Dispatch {
+/** The profile's dispatcher (a damaged memory database included: the Settings screen restores it), for calls that may arrive before it is open; like any dispatcher it never throws. */
+function dispatchOnceOpen(opening: Promise<ProfileHost>): Dispatch {
   return async (route, input, emit, signal) => {
     const assistant = await opening.catch(() => undefined);
     if (!assistant) return { ok: false, error: { code: 'INTERNAL', message: 'the assistant could not open its profile' } };

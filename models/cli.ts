@@ -1,45 +1,51 @@
 import { Command, CommanderError } from 'commander';
-import { registerAgentCommands } from './cli/agent-commands.js';
-import { registerBenchCommands } from './cli/bench-commands.js';
-import { registerChatCommand } from './cli/chat-command.js';
-import { registerClientCommands } from './cli/client-commands.js';
-import { registerDoctorCommand } from './cli/doctor-command.js';
-import { registerLearnCommands } from './cli/learn-commands.js';
-import { registerMcpCommand } from './cli/mcp-command.js';
-import { registerMemoryCommands } from './cli/memory-commands.js';
-import { registerModelCommands } from './cli/model-commands.js';
-import { registerPolicyCommands } from './cli/policy-commands.js';
-import { registerServeCommand } from './cli/serve-command.js';
-import { registerTrainCommands } from './cli/train-commands.js';
 import { ApiError } from './contract/api-error.js';
 import { ChatModelError } from './llm/chat-model.js';
 import { isMemoryError } from './memory/errors.js';
-import { CheckpointError } from './rl/checkpoints.js';
+import { CheckpointError } from './rl/checkpoint-error.js';
 
-/** The `memr1` command: every capability of the engine, scriptable without a window. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command (by the names it registers) and its module, in help
+ * order. A run imports only the module of the command it runs: every module
+ * pulls in parts of the engine (TensorFlow.js, transformers.js, LanceDB) that
+ * take seconds to load, and `memr1 memory list` needs few of them.
+ */
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Promise<Register>]> = [
+  [['memory'], async () => (await import('./cli/memory-commands.js')).registerMemoryCommands],
+  [['doctor'], async () => (await import('./cli/doctor-command.js')).registerDoctorCommand],
+  [['ingest', 'ask'], async () => (await import('./cli/agent-commands.js')).registerAgentCommands],
+  [['train'], async () => (await import('./cli/train-commands.js')).registerTrainCommands],
+  [['policy'], async () => (await import('./cli/policy-commands.js')).registerPolicyCommands],
+  [['learn'], async () => (await import('./cli/learn-commands.js')).registerLearnCommands],
+  [['chat'], async () => (await import('./cli/chat-command.js')).registerChatCommand],
+  [['models'], async () => (await import('./cli/model-commands.js')).registerModelCommands],
+  [['bench'], async () => (await import('./cli/bench-commands.js')).registerBenchCommands],
+  [['serve'], async () => (await import('./cli/serve-command.js')).registerServeCommand],
+  [['mcp'], async () => (await import('./cli/mcp-command.js')).registerMcpCommand],
+  [['clients'], async () => (await import('./cli/client-commands.js')).registerClientCommands],
+];
+
+/**
+ * The `memr1` command: every capability of the engine, scriptable without a
+ * window. With `argv`, only the command it names is registered (all of them
+ * when it names none: help, `--version`, a typo commander suggests a fix for).
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('memr1')
     .description('Memory-R1 Desktop engine: a memory that learns to manage itself')
     .version('0.1.0')
     .showHelpAfterError();
-  registerMemoryCommands(program);
-  registerDoctorCommand(program);
-  registerAgentCommands(program);
-  registerTrainCommands(program);
-  registerPolicyCommands(program);
-  registerLearnCommands(program);
-  registerChatCommand(program);
-  registerModelCommands(program);
-  registerBenchCommands(program);
-  registerServeCommand(program);
-  registerClientCommands(program);
-  registerMcpCommand(program);
+  const named = argv?.[2];
+  const chosen = COMMANDS.filter(([names]) => named !== undefined && names.includes(named));
+  for (const [, load] of chosen.length ? chosen : COMMANDS) (await load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
   try {
+    const program = (await buildProgram(argv)).exitOverride();
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

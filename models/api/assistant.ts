@@ -28,7 +28,7 @@ import { clearAllMemories, undoClear } from './clear-memories.js';
 import { listSessions, renameSession, sessionHistory, setSessionDeleted } from './conversations.js';
 import { ClientKeys } from './client-keys.js';
 import { findLocalServers, KNOWN_LOCAL_SERVERS, type LocalServerCandidate } from '../llm/local-servers.js';
-import { createDispatcher, type Dispatch, type RouteHandlers } from './dispatch.js';
+import { createDispatcher, type Dispatch, type HostRouteName, type RouteHandlers } from './dispatch.js';
 import { McpClients } from './mcp-clients.js';
 import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
@@ -217,7 +217,7 @@ export class Assistant {
     return this.closing;
   }
 
-  private handlers(): RouteHandlers {
+  private handlers(): Omit<RouteHandlers, HostRouteName> {
     const store = this.store;
     const training = trainingHandlers({ updater: this.updater, configure: (patch) => this.configureLearning(patch) });
     return {

@@ -10,6 +10,9 @@ export type RouteHandlers = {
   [R in StreamRouteName]: (input: ParsedInput<R>, emit: (event: RouteEvent<R>) => void, signal: AbortSignal) => Promise<void>;
 };
 
+/** Routes that close and reopen the profile's memory, or must answer while it cannot open: the `ProfileHost` serves them, not the `Assistant`. */
+export type HostRouteName = 'store.versions' | 'store.restore';
+
 /** A unary route's output, or (for a stream, whose events went to `emit`) null; or why the call was refused. */
 export type ApiResult = { ok: true; output: unknown } | { ok: false; error: ApiErrorBody };
 
@@ -27,11 +30,13 @@ const refuse = (code: ApiErrorBody['code'], message: string): ApiResult => ({ ok
 /**
  * Validates every input against its route's schema, and every output and
  * event too, so a handler can never send the client something the contract
- * does not describe (extra fields, such as vectors, are dropped).
+ * does not describe (extra fields, such as vectors, are dropped). A route
+ * without a handler here is NOT_FOUND: the caller (the `ProfileHost`)
+ * serves it another way.
  */
-export function createDispatcher(handlers: RouteHandlers): Dispatch {
+export function createDispatcher(handlers: Partial<RouteHandlers>): Dispatch {
   return async (route, input, emit, signal) => {
-    if (!isRouteName(route)) return refuse('NOT_FOUND', `no route "${String(route).slice(0, 100)}"`);
+    if (!isRouteName(route) || !handlers[route]) return refuse('NOT_FOUND', `no route "${String(route).slice(0, 100)}"`);
     const spec = ROUTES[route];
     let parsed;
     try {

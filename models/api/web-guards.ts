@@ -14,6 +14,8 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   MODEL_UNAVAILABLE: 502,
+  // The service is there but cannot serve the memory until it is restored.
+  DATABASE_CORRUPT: 503,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { Assistant } from '../api/assistant.js';
+import { ProfileHost } from '../api/profile-host.js';
 import { startWebServer } from '../api/http-server.js';
 import { announceServe } from '../api/serve-discovery.js';
 import { defaultProfileDir } from './paths.js';
@@ -16,7 +16,8 @@ export function registerServeCommand(program: Command): void {
     .option('--static <dir>', 'the built UI to serve (default: renderer/dist in the package)')
     .option('--locomo-data <file>', "learning: also gate new policy versions on LoCoMo's validation conversation (locomo10.json; default $MEMR1_LOCOMO)")
     .action(async (opts: { port: number; host: string; profile: string; static?: string; locomoData?: string }) => {
-      const assistant = await Assistant.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
+      // A damaged memory database still serves: the Settings screen shows it and restores it.
+      const assistant = await ProfileHost.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
       for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
       const server = await startWebServer({ assistant, proxy: assistant.proxyOptions(), port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {
         await assistant.close();

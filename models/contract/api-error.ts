@@ -1,6 +1,6 @@
 import { ChatModelError, type ChatModelErrorCode } from '../llm/chat-model.js';
 import { MemoryError, type MemoryErrorCode } from '../memory/errors.js';
-import { CheckpointError, type CheckpointErrorCode } from '../rl/checkpoints.js';
+import { CheckpointError, type CheckpointErrorCode } from '../rl/checkpoint-error.js';
 import type { ApiErrorBody, ApiErrorCode } from './schemas.js';
 
 /** A refusal the API reports as `{error: {code, message}}` (or a stream's error event). */
@@ -23,7 +23,7 @@ const FROM_MEMORY: Record<MemoryErrorCode, ApiErrorCode> = {
   DIMENSION_MISMATCH: 'CONFLICT',
   EMBEDDER_MISMATCH: 'CONFLICT',
   DATABASE_MISSING: 'INTERNAL',
-  DATABASE_CORRUPT: 'INTERNAL',
+  DATABASE_CORRUPT: 'DATABASE_CORRUPT',
   NOT_A_DATABASE: 'INTERNAL',
   PROFILE_LOCKED: 'CONFLICT',
   READ_ONLY: 'INTERNAL',

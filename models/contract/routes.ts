@@ -10,7 +10,7 @@ import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
 import { MCP_ACCESS, McpClientView } from './mcp-client-schemas.js';
 import { CLIENT_ORIGIN_PATTERN } from './origins.js';
-import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
+import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, RestoreReportView, TableVersionsView, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
 const id = z.string().min(1).max(100);
@@ -136,6 +136,17 @@ export const ROUTES = {
 
   /** The memory database: tables readable, versions kept, disk used, last compaction, post-commit warnings (as `memr1 doctor`). */
   'store.health': unary(noInput, StoreHealthView),
+  /** Each table's newest versions and whether they read (as `memr1 memory restore --list`): the restore points. */
+  'store.versions': unary(noInput, items(TableVersionsView)),
+  /**
+   * Rolls damaged tables back to their newest readable version, or `table` (default memories) to `to`, then replays
+   * the journal unless `replay` is false (as `memr1 memory restore`). The profile's memory is closed meanwhile:
+   * other calls are refused with CONFLICT until it reopens.
+   */
+  'store.restore': unary(
+    z.strictObject({ table: z.string().min(1).max(100).optional(), to: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), replay: z.boolean().default(true) }),
+    RestoreReportView,
+  ),
 
   /** The MCP clients seen, with their switches (Settings). */
   'mcp.clients': unary(noInput, items(McpClientView)),

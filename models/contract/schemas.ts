@@ -110,9 +110,32 @@ export const StoreHealthView = z.object({
 });
 export type StoreHealthView = z.infer<typeof StoreHealthView>;
 
+/** Each table's newest versions, checked (`store.versions`, `memr1 memory restore --list`; `TableVersions` in models/memory/table-versions.ts). */
+export const TableVersionsView = z.object({
+  table: z.string(),
+  current: z.number().int().nullable(),
+  readable: z.boolean(),
+  kept: z.number().int(),
+  recent: z.array(z.object({ version: z.number().int(), at: z.string(), readable: z.boolean() })),
+  problem: z.string().nullable(),
+});
+export type TableVersionsView = z.infer<typeof TableVersionsView>;
+
+/** What `store.restore` did (`RestoreReport` in models/memory/restore.ts). */
+export const RestoreReportView = z.object({
+  /** Row counts come from the manifests; null when the damaged version could not be counted. */
+  rolled_back: z.array(z.object({ table: z.string(), from: z.number().int(), to: z.number().int(), rows_before: z.number().int().nullable(), rows_after: z.number().int() })),
+  /** The journaled operations applied again after the rollback (journaled anew, origin `restore`). */
+  replayed: z.array(z.object({ kind: z.string(), memory_id: z.string().nullable(), text: z.string().nullable() })),
+  /** Journal entries lost with a rolled-back `operations` table (the memories keep their state); null: not countable. */
+  lost_journal_entries: z.number().int().nullable(),
+});
+export type RestoreReportView = z.infer<typeof RestoreReportView>;
+
 /**
- * Why a call failed. The first six come from the engine on any transport;
- * the rest from a transport, before a route runs: UNAUTHORIZED from both (web:
+ * Why a call failed. The first seven come from the engine on any transport
+ * (DATABASE_CORRUPT: the memory database cannot be read; `store.restore`
+ * repairs it); the rest from a transport, before a route runs: UNAUTHORIZED from both (web:
  * the token; desktop IPC: a page other than the app's), the others from web
  * mode only.
  */
@@ -123,6 +146,7 @@ export const API_ERROR_CODES = [
   'NO_CHAT_MODEL',
   'MODEL_UNAVAILABLE',
   'INTERNAL',
+  'DATABASE_CORRUPT',
   'UNAUTHORIZED',
   'BAD_HOST',
   'METHOD_NOT_ALLOWED',

@@ -1,7 +1,4 @@
 import type { Embedder } from './embedder.js';
-import { OpenAiEmbedder } from './openai-embedder.js';
-import { TransformersEmbedder } from './transformers-embedder.js';
-import { UseLitePool } from './use-lite-pool.js';
 
 /** The embedder used when none is named: works offline, weights ship with the app. */
 export const DEFAULT_EMBEDDER = 'use-lite';
@@ -19,15 +16,19 @@ export const DEFAULT_EMBEDDER = 'use-lite';
  * four): a query's embedding never blocks the calling thread's event loop
  * (the chat's), and bulk embedding (imports, LoCoMo runs) uses every core.
  * The others batch on their own.
+ *
+ * Each kind is imported when it is asked for: TensorFlow.js and
+ * transformers.js (onnxruntime) take seconds to load, and a process needs one
+ * of them at most.
  */
 export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number } = {}): Promise<Embedder> {
-  if (spec === 'use-lite') return UseLitePool.start(options.workers);
+  if (spec === 'use-lite') return (await import('./use-lite-pool.js')).UseLitePool.start(options.workers);
   const transformers = /^transformers:(.+)$/.exec(spec);
-  if (transformers) return TransformersEmbedder.load(transformers[1]!);
+  if (transformers) return (await import('./transformers-embedder.js')).TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);
   if (openai) {
     const apiKey = process.env.MEMR1_EMBED_API_KEY;
-    return OpenAiEmbedder.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
+    return (await import('./openai-embedder.js')).OpenAiEmbedder.connect({ baseUrl: openai[1]!, model: openai[2]!, ...(apiKey ? { apiKey } : {}) });
   }
   throw new Error(`unknown embedder "${spec}"; use "use-lite", "transformers:<folder>" or "openai:<base-url>#<model>"`);
 }

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { schemaReason } from '../util/zod-reason.js';
 import { writeFileDurable } from '../util/write-file-atomic.js';
 import { ensureTfBackend } from '../util/tf-backend.js';
+import { CheckpointError } from './checkpoint-error.js';
 import { PolicyProvenance } from './provenance.js';
 import { layersModelFromFiles, layersModelToFiles, type LayersModelFiles } from './tfjs-files.js';
 
@@ -47,27 +48,8 @@ export interface CheckpointMeta {
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
-export type CheckpointErrorCode =
-  | 'INVALID_INPUT'
-  | 'NOT_FOUND'
-  | 'CORRUPT'
-  | 'FEATURE_DIM_MISMATCH'
-  | 'NOTHING_TO_ROLL_BACK'
-  | 'NOTHING_TO_INSTALL'
-  | 'SAVE_FAILED';
-
-/** A refused or failed checkpoint call. Each code has one meaning and the message says what to do. */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
-
-  constructor(
-    readonly code: CheckpointErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+// The store's callers catch its error from here; the CLI and the API contract import `checkpoint-error.js` alone (no TensorFlow.js).
+export { CheckpointError, type CheckpointErrorCode } from './checkpoint-error.js';
 
 export type CheckpointModels = Record<string, tf.LayersModel>;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Assistant } from '../../models/api/assistant.js';
+import { ProfileHost } from '../../models/api/profile-host.js';
 import { startWebServer, type WebServer } from '../../models/api/http-server.js';
 import { ROUTES, type RouteName } from '../../models/contract/routes.js';
 import { API_ERROR_CODES } from '../../models/contract/schemas.js';
@@ -14,11 +14,11 @@ import { postApi, rawRequest } from '../helpers/web-client.js';
 const SEED = 20_250_601;
 // One profile for the whole file (the temp-dir helper removes its folders after each test).
 const profileDir = mkdtempSync(join(tmpdir(), 'memr1-fuzz-'));
-let assistant: Assistant;
+let assistant: ProfileHost;
 let server: WebServer;
 
 beforeAll(async () => {
-  assistant = await Assistant.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
+  assistant = await ProfileHost.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
   server = await startWebServer({ assistant, staticDir: join(profileDir, 'no-ui') });
 });
 

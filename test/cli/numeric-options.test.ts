@@ -48,8 +48,8 @@ async function runCli(args: string[]): Promise<{ code: number; errors: string[] 
 }
 
 describe('numeric options are parsed with ranges, and refused with one line and exit 2', () => {
-  it('the table above is every numeric option, each with the range it states', () => {
-    const found = [...allOptions(buildProgram())].filter((o) => NUMBER_PARSERS.has(o.parser as never) || NUMERIC_PLACEHOLDER.test(o.flags));
+  it('the table above is every numeric option, each with the range it states', async () => {
+    const found = [...allOptions(await buildProgram())].filter((o) => NUMBER_PARSERS.has(o.parser as never) || NUMERIC_PLACEHOLDER.test(o.flags));
     const described = found.map((o) => {
       const entry = NUMBER_PARSERS.get(o.parser as never);
       return [o.path, o.flag, entry?.range.min, entry?.range.max, entry?.range.integer, ...(entry?.range.minExclusive ? [true] : [])];
@@ -65,7 +65,7 @@ describe('numeric options are parsed with ranges, and refused with one line and 
       expect({ value, code }).toEqual({ value, code: 2 });
       expect(errors).toEqual([expect.stringMatching(new RegExp(`^memr1: ${flag} must be .* not "${value.replace('.', '\\.')}" \\[INVALID_INPUT\\]$`))]);
     }
-    const parse = [...allOptions(buildProgram())].find((o) => o.path === path && o.flag === flag)!.parser as (value: string) => unknown;
+    const parse = [...allOptions(await buildProgram())].find((o) => o.path === path && o.flag === flag)!.parser as (value: string) => unknown;
     const lowest = minExclusive ? min + 0.001 : min;
     for (const value of [lowest, max]) expect(parse(String(value))).toEqual(flag === '--sizes' ? [value] : value);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Assistant } from '../../models/api/assistant.js';
+import { ProfileHost } from '../../models/api/profile-host.js';
 import type { Transport } from '../../models/contract/bridge.js';
 import type { ApiResult, Dispatch } from '../../models/api/dispatch.js';
 import { ROUTES, type RouteName } from '../../models/contract/routes.js';
@@ -21,10 +21,10 @@ vi.mock('electron', () => import('./fake-electron.js').then((fake) => fake.elect
 const SEED = 20_250_602;
 // One profile for the whole file.
 const profileDir = mkdtempSync(join(tmpdir(), 'memr1-ipc-'));
-let assistant: Assistant;
+let assistant: ProfileHost;
 
 beforeAll(async () => {
-  assistant = await Assistant.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
+  assistant = await ProfileHost.open({ profileDir, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
 });
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import type { Assistant } from '../../models/api/assistant.js';
+import type { Dispatch } from '../../models/api/dispatch.js';
 import type { RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../models/contract/routes.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { ScriptedChatModel } from '../../models/llm/scripted-model.js';
@@ -47,14 +47,14 @@ export function scriptedAssistantModel(prompts?: ChatMessage[][]): ScriptedChatM
 }
 
 /** A unary route through the dispatcher; a refusal throws with its code in the message. */
-export async function call<R extends UnaryRouteName>(assistant: Assistant, route: R, input: RouteInput<R>): Promise<RouteOutput<R>> {
+export async function call<R extends UnaryRouteName>(assistant: { dispatch: Dispatch }, route: R, input: RouteInput<R>): Promise<RouteOutput<R>> {
   const result = await assistant.dispatch(route, input);
   if (!result.ok) throw new Error(`${route} refused: [${result.error.code}] ${result.error.message}`);
   return result.output as RouteOutput<R>;
 }
 
 /** A stream route through the dispatcher: all its events. */
-export async function streamEvents(assistant: Assistant, route: StreamRouteName, input: unknown): Promise<Array<Record<string, unknown> & { type: string }>> {
+export async function streamEvents(assistant: { dispatch: Dispatch }, route: StreamRouteName, input: unknown): Promise<Array<Record<string, unknown> & { type: string }>> {
   const events: Array<Record<string, unknown> & { type: string }> = [];
   const result = await assistant.dispatch(route, input, (event) => events.push(event as (typeof events)[number]));
   if (!result.ok) throw new Error(`${route} refused: [${result.error.code}] ${result.error.message}`);

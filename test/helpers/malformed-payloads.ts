@@ -56,6 +56,8 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'training.rollback': { agent: 'answer' },
   'training.delete_data': {},
   'store.health': {},
+  'store.versions': {},
+  'store.restore': { to: 1 },
   'mcp.clients': {},
   'mcp.configure_client': { name: 'no-such-client', enabled: false },
   'mcp.admit': { client: 'mcp:fuzz', write: false },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Assistant, type AssistantOptions } from '../../models/api/assistant.js';
+import type { AssistantOptions } from '../../models/api/assistant.js';
+import { ProfileHost } from '../../models/api/profile-host.js';
 import { startWebServer, type WebServer } from '../../models/api/http-server.js';
 import { realEmbedder } from '../helpers/embedder.js';
 
@@ -17,7 +18,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface UiSession {
-  assistant: Assistant;
+  /** What web mode serves: the profile's Assistant behind its host (which answers a damaged profile too). */
+  assistant: ProfileHost;
   web: WebServer;
   page: Page;
   /** Console errors and uncaught exceptions in the page (CSP violations included); a test expects none. */
@@ -30,7 +32,7 @@ export interface UiSession {
 /**
  * The real thing, end to end: the renderer built for production (into a
  * temporary folder, so the test sees the current sources), served in web mode
- * by `startWebServer` in front of a real `Assistant` on a temporary profile
+ * by `startWebServer` in front of a real `ProfileHost` on a temporary profile
  * (real LanceDB, the real embedder), driven by a headless Chromium.
  */
 export async function startUiSession(options: Omit<AssistantOptions, 'profileDir' | 'embedder'> & { seed?: (profileDir: string) => Promise<void> } = {}): Promise<UiSession> {
@@ -44,7 +46,7 @@ export async function startUiSession(options: Omit<AssistantOptions, 'profileDir
     await buildRenderer(staticDir);
     const { seed, ...assistantOptions } = options;
     await seed?.(join(dir, 'profile')); // data a profile already holds, written before the app opens it
-    const assistant = await Assistant.open({ profileDir: join(dir, 'profile'), embedder: await realEmbedder(), ...assistantOptions });
+    const assistant = await ProfileHost.open({ profileDir: join(dir, 'profile'), embedder: await realEmbedder(), ...assistantOptions });
     cleanups.push(() => assistant.close());
     const web = await startWebServer({ assistant, staticDir });
     cleanups.push(() => web.close());

@@ -4,7 +4,7 @@
  */
 import type { RouteEvent, RouteInput, RouteOutput, StreamRouteName, UnaryRouteName } from '../../../models/contract/routes.js';
 
-export type { ChatEvent, ChatMessageView, DownloadEvent, MemoryView, OperationView, Settings } from '../../../models/contract/schemas.js';
+export type { ChatEvent, ChatMessageView, DownloadEvent, MemoryView, OperationView, RestoreReportView, Settings, TableVersionsView } from '../../../models/contract/schemas.js';
 export type {
   AgentRunResult,
   AnswerFeedbackView,
