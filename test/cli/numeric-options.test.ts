@@ -26,6 +26,7 @@ const OPTIONS: Array<[string, string, number, number, boolean, boolean?]> = [
   ['bench perf', '--llm-generations', 1, 100_000, true],
   ['bench locomo', '--budget', 1, 60, true],
   ['bench locomo', '--bank-budget', 0, 1, false, true],
+  ['bench manager-actions', '--bank-budget', 0, 1, false, true],
   ['serve', '--port', 0, 65_535, true],
 ];
 
