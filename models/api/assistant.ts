@@ -193,9 +193,14 @@ export class Assistant {
     return this.layout.dir;
   }
 
+  /** The chat model in use (Settings), loaded on first use: what the memory proxy answers with. */
+  replyModel(): Promise<ChatModel> {
+    return this.chatModel.get();
+  }
+
   /** What the OpenAI-compatible memory proxy answers with: the chat model in use, and the clients' keys (`clients.json`). */
   proxyOptions(): Omit<MemoryProxyOptions, 'dispatch'> {
-    return { model: () => this.chatModel.get(), keys: new ClientKeys(this.layout.clients) };
+    return { model: () => this.replyModel(), keys: new ClientKeys(this.layout.clients) };
   }
 
   /**

@@ -94,7 +94,7 @@ export class ProfileHost {
   /** What the OpenAI-compatible memory proxy answers with: the chat model of the Assistant open now (a restore replaces it), and the clients' keys. */
   proxyOptions(): Omit<MemoryProxyOptions, 'dispatch'> {
     return {
-      model: () => (this.assistant ? this.assistant.proxyOptions().model() : Promise.reject(new ApiError('CONFLICT', `the memory is not open: ${this.damageMessage()}`))),
+      model: () => (this.assistant ? this.assistant.replyModel() : Promise.reject(new ApiError('CONFLICT', `the memory is not open: ${this.damageMessage()}`))),
       keys: new ClientKeys(this.layout.clients),
     };
   }

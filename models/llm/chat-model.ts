@@ -1,3 +1,5 @@
+import type { ForwardedReply } from './openai-forward.js';
+
 /**
  * The one interface every chat-model backend implements (local ONNX through
  * transformers.js, OpenAI-compatible HTTP servers, the scripted test model).
@@ -87,6 +89,12 @@ export interface ChatModel {
   /** The whole reply. An abort resolves with the text so far and `finishReason: 'abort'`. */
   generate(messages: readonly ChatMessage[], options?: SamplingOptions): Promise<Generation>;
   dispose(): Promise<void>;
+  /**
+   * Sends another tool's chat request as it came (tools, response_format and
+   * every other field kept) to the same model: only a backend that speaks
+   * OpenAI's API itself has it (the memory proxy's pass-through).
+   */
+  forward?(body: Record<string, unknown>, signal: AbortSignal): Promise<ForwardedReply>;
 }
 
 export type ChatModelErrorCode =

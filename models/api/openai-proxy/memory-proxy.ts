@@ -31,10 +31,6 @@ export interface MemoryProxyOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A server that takes a chat request with all its fields: an OpenAI-compatible one. */
-type Forwarding = ChatModel & { forward(body: Record<string, unknown>, signal: AbortSignal): Promise<ForwardedReply> };
-const forwards = (model: ChatModel): model is Forwarding => 'forward' in model && typeof model.forward === 'function';
-
 /**
  * An OpenAI-compatible endpoint with the memory in front (`/v1/models`,
  * `/v1/chat/completions`): for the last user message the Answer Agent
@@ -90,7 +86,7 @@ export class MemoryProxy {
     const model = await this.options.model();
     let answered = false;
     try {
-      if (forwards(model)) {
+      if (model.forward) {
         answered = await passThrough(res, await model.forward({ ...request, messages: [memoryMessage, ...request.messages] }, gone.signal));
       } else {
         const messages = plainMessages(request);
