@@ -188,7 +188,11 @@ export class MemoryTable {
     const where = predicate(filter);
     if (where) query = query.where(where);
     const rows = await query.toArray();
-    return rows.map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }));
+    // Equal BM25 scores are common (memories matching only "user"); LanceDB returns them in whatever order its
+    // threads finish, so ties are put in id order: the same store gives the same ranking, and the same distillation.
+    return rows
+      .map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }))
+      .sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : a.memory.id > b.memory.id ? 1 : 0));
   }
 
   /** Vector and full-text results fused by LanceDB's reciprocal-rank-fusion reranker. */

@@ -98,6 +98,18 @@ describe('MemoryStore on a real LanceDB folder', () => {
     await store.close();
   });
 
+  it('ranks memories with equal BM25 scores in id order, whatever order the full-text search finished in', async () => {
+    const store = await openStore();
+    // Six memories that match the question by one word each, at equal length: equal BM25 scores.
+    const colours = ['red', 'blue', 'green', 'white', 'black', 'brown'];
+    for (const colour of colours) await store.add({ text: `The user owns a ${colour} kite.`, subject: 'user' });
+    const hits = await store.search('kite', { mode: 'text', k: 10 });
+    expect(new Set(hits.map((h) => h.score)).size).toBe(1);
+    const ids = hits.map((h) => h.memory.id);
+    expect(ids).toEqual([...ids].sort());
+    await store.close();
+  });
+
   it('stores vectors at unit length and scores vector hits by cosine similarity', async () => {
     const store = await openStore();
     const raw = Float32Array.from({ length: 512 }, (_, i) => (i % 7) - 3); // not unit length
