@@ -4,6 +4,7 @@
  * the user's switches. Browser-safe: zod only.
  */
 import { z } from 'zod';
+import { DEFAULT_SCOPE } from './scopes.js';
 
 /** `read-only`: search and recent operations only; `remember` and `forget` are refused. */
 export const MCP_ACCESS = ['read-write', 'read-only'] as const;
@@ -13,6 +14,8 @@ export const McpClientView = z.object({
   /** Off: every call is refused, with a sentence that says where to turn it on (never empty results). */
   enabled: z.boolean(),
   access: z.enum(MCP_ACCESS),
+  /** The one scope the tool reads and writes (`personal` unless the user gives it a project or its own). */
+  scope: z.string().default(DEFAULT_SCOPE),
   first_seen: z.string(),
   last_seen: z.string(),
 });

@@ -10,6 +10,7 @@ import { ONNX_DTYPES, type OnnxDtype } from '../llm/onnx-dtype.js';
 import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionView, TrainingEvent, TrainingPoint, TrainingStatus } from './learning-schemas.js';
 import { MCP_ACCESS, McpClientView } from './mcp-client-schemas.js';
 import { CLIENT_ORIGIN_PATTERN } from './origins.js';
+import { ScopeName } from './scopes.js';
 import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, RestoreReportView, TableVersionsView, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
@@ -25,7 +26,7 @@ const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
 
 /** Another tool's name for the journal (`mcp:<client>`): its changes are reviewable like the Memory Manager's. */
 const clientOrigin = z.string().regex(CLIENT_ORIGIN_PATTERN, 'an origin is "mcp:" or "proxy:" and a client name (no "/")');
-const filter = { subject: subject.optional(), from: time.optional(), to: time.optional() };
+const filter = { subject: subject.optional(), from: time.optional(), to: time.optional(), scope: ScopeName.optional() };
 const noInput = z.strictObject({});
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
@@ -33,9 +34,13 @@ const unary = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) =>
 const stream = <I extends z.ZodType, E extends z.ZodType>(input: I, event: E) => ({ kind: 'stream' as const, input, event });
 
 export const ROUTES = {
-  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), title: z.string(), messages: z.array(ChatMessageView) })),
-  /** `temporary`: "don't remember this": no memory is read or written and the messages are not stored. */
-  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional(), temporary: z.boolean().optional() }), ChatEvent),
+  'chat.history': unary(z.strictObject({ session_id: id.optional() }), z.object({ session_id: z.string(), title: z.string(), scope: z.string(), messages: z.array(ChatMessageView) })),
+  /**
+   * `temporary`: "don't remember this": no memory is read or written and the messages are not stored.
+   * `scope`: a new conversation's scope (default `personal`), which it reads and writes from then on; a
+   * conversation that began in another scope is refused (CONFLICT): its memories stay where they were told.
+   */
+  'chat.send': stream(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), session_id: id.optional(), temporary: z.boolean().optional(), scope: ScopeName.optional() }), ChatEvent),
   /** Stop: the reply in progress ends with what has arrived (`done` with outcome `stopped`); the turn's stream goes on to its operations. */
   'chat.stop': unary(z.strictObject({ turn_id: id }), z.object({ stopped: z.boolean() })),
   /** The chat a message belongs to: a memory's sources open the chat at the message it came from. */
@@ -64,14 +69,17 @@ export const ROUTES = {
     items(z.object({ memory: MemoryView, score: z.number() })),
   ),
   /** The Answer Agent's retrieval and distillation, as a chat turn does it before its reply: the memories it keeps for `query`. */
-  'memory.recall': unary(z.strictObject({ query: memoryText }), items(MemoryView)),
+  'memory.recall': unary(z.strictObject({ query: memoryText, scope: ScopeName.optional() }), items(MemoryView)),
   /** Text another tool sends: the Memory Manager decides what it changes, as after a chat turn; its operations are journaled with the client in their origin. */
-  'memory.remember': unary(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), subject: subject.default('user'), origin: clientOrigin }), items(OperationView)),
+  'memory.remember': unary(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_CHARS), subject: subject.default('user'), origin: clientOrigin, scope: ScopeName.optional() }), items(OperationView)),
   'memory.get': unary(z.strictObject({ id }), MemoryView),
-  'memory.add': unary(z.strictObject({ text: memoryText, subject: subject.default('user'), event_time: time.optional() }), OperationView),
-  'memory.edit': unary(z.strictObject({ id, text: memoryText.optional(), subject: subject.optional(), event_time: time.optional() }), OperationView),
-  /** `origin`: another tool asked (MCP `forget`); the delete then waits in Review. */
-  'memory.delete': unary(z.strictObject({ id, origin: clientOrigin.optional() }), OperationView),
+  'memory.add': unary(z.strictObject({ text: memoryText, subject: subject.default('user'), event_time: time.optional(), scope: ScopeName.optional() }), OperationView),
+  /** `scope`: moves the memory to another scope (journaled, undoable like any edit). */
+  'memory.edit': unary(z.strictObject({ id, text: memoryText.optional(), subject: subject.optional(), event_time: time.optional(), scope: ScopeName.optional() }), OperationView),
+  /** `origin`: another tool asked (MCP `forget`); the delete then waits in Review. `scope`: the caller's scope; a memory outside it is NOT_FOUND. */
+  'memory.delete': unary(z.strictObject({ id, origin: clientOrigin.optional(), scope: ScopeName.optional() }), OperationView),
+  /** The scopes that hold memories or conversations, with how many memories each holds; `personal` always. */
+  'memory.scopes': unary(noInput, items(z.object({ scope: z.string(), memories: z.number().int() }))),
   'memory.history': unary(z.strictObject({ id }), items(OperationView)),
   'memory.undo': unary(z.strictObject({ op_id: id }), OperationView),
   'memory.export': unary(z.strictObject({ format: z.enum(['json', 'markdown']) }), z.object({ filename: z.string(), content: z.string() })),
@@ -80,7 +88,8 @@ export const ROUTES = {
   'memory.undo_clear': unary(z.strictObject({ clear_id: id }), z.object({ restored: z.number().int() })),
   'memory.import': unary(z.strictObject({ content: z.string().min(1).max(MAX_IMPORT_CHARS) }), z.object({ imported: z.number().int() })),
 
-  'ops.list': unary(z.strictObject({ status: z.enum(OP_STATUSES).optional(), turn_id: id.optional(), limit: z.number().int().min(1).max(1_000).default(50) }), items(OperationView)),
+  /** `scope`: only operations on memories of that scope (before or after the change). */
+  'ops.list': unary(z.strictObject({ status: z.enum(OP_STATUSES).optional(), turn_id: id.optional(), scope: ScopeName.optional(), limit: z.number().int().min(1).max(1_000).default(50) }), items(OperationView)),
   'ops.accept': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.reject': unary(z.strictObject({ op_id: id }), OperationView),
   'ops.edit': unary(z.strictObject({ op_id: id, text: memoryText }), OperationView),
@@ -150,7 +159,7 @@ export const ROUTES = {
 
   /** The MCP clients seen, with their switches (Settings). */
   'mcp.clients': unary(noInput, items(McpClientView)),
-  'mcp.configure_client': unary(z.strictObject({ name: z.string().min(1).max(100), enabled: z.boolean().optional(), access: z.enum(MCP_ACCESS).optional() }), McpClientView),
+  'mcp.configure_client': unary(z.strictObject({ name: z.string().min(1).max(100), enabled: z.boolean().optional(), access: z.enum(MCP_ACCESS).optional(), scope: ScopeName.optional() }), McpClientView),
   /** Asked by the MCP server before each call: records the client, and refuses (CONFLICT) one the user turned off, or a write by a read-only one. */
   'mcp.admit': unary(z.strictObject({ client: clientOrigin, write: z.boolean() }), McpClientView),
 

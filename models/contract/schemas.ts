@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { OP_KINDS, OP_STATUSES } from '../memory/records.js';
+import { DEFAULT_SCOPE } from './scopes.js';
 
 /** A memory as the UI sees it: the record without its vector. */
 export const MemoryView = z.object({
@@ -16,6 +17,8 @@ export const MemoryView = z.object({
   updated_at: z.string(),
   sources: z.array(z.string()),
   version: z.number().int(),
+  /** The project or tool it belongs to (`personal` by default): only chats and tools in that scope see it. */
+  scope: z.string(),
 });
 export type MemoryView = z.infer<typeof MemoryView>;
 
@@ -65,6 +68,8 @@ export const ChatSessionView = z.object({
   title: z.string(),
   updated_at: z.string(),
   messages: z.number().int(),
+  /** The scope its memories are read from and written to, chosen when it began. */
+  scope: z.string().default(DEFAULT_SCOPE),
 });
 export type ChatSessionView = z.infer<typeof ChatSessionView>;
 
