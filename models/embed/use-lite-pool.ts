@@ -42,7 +42,11 @@ interface Queued extends Pending {
  * encoder embeds each sentence on its own). Requests that wait for a worker
  * go to it together, up to `REQUEST_TEXTS` texts: twenty chat queries
  * arriving at once cost a few batched runs of the model, not twenty
- * single-sentence ones queued behind each other.
+ * single-sentence ones queued behind each other. Requests are handed out
+ * once the event loop has taken in every request that arrived with them
+ * (`setImmediate`), shared evenly among the idle workers: twenty queries
+ * become two runs of ten side by side, not one of one and then one of
+ * nineteen.
  */
 export class UseLitePool implements Embedder {
   readonly id = USE_LITE_ID;
@@ -51,6 +55,7 @@ export class UseLitePool implements Embedder {
   private readonly idle: Worker[];
   private readonly queue: Queued[] = [];
   private nextId = 0;
+  private dispatchScheduled = false;
   private failure: Error | undefined;
   private readonly ready: Promise<TfBackendInfo>;
   private failed: (error: Error) => void = () => undefined;
@@ -98,23 +103,38 @@ export class UseLitePool implements Embedder {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.queue.push({ texts, resolve, reject });
+      this.scheduleDispatch();
+    });
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
       this.dispatch();
     });
   }
 
-  /** Gives each idle worker the oldest waiting requests, as many as fit in one. */
+  /**
+   * Gives each idle worker its share of the oldest waiting requests: the
+   * waiting texts (up to `REQUEST_TEXTS` a worker) split evenly among the
+   * idle workers, whole requests only.
+   */
   private dispatch(): void {
+    const waiting = this.queue.reduce((sum, queued) => sum + queued.texts.length, 0);
+    const share = Math.ceil(Math.min(waiting, REQUEST_TEXTS * this.idle.length) / Math.max(1, this.idle.length));
     while (!this.failure && this.idle.length && this.queue.length) {
       const worker = this.idle.pop()!;
       const batch = [this.queue.shift()!];
       let size = batch[0]!.texts.length;
-      while (this.queue.length && size + this.queue[0]!.texts.length <= REQUEST_TEXTS) {
+      while (this.queue.length && size < share && size + this.queue[0]!.texts.length <= REQUEST_TEXTS) {
         size += this.queue[0]!.texts.length;
         batch.push(this.queue.shift()!);
       }
       const done = () => {
         this.idle.push(worker);
-        this.dispatch();
+        this.scheduleDispatch();
       };
       const id = this.nextId++;
       this.pending.set(id, {

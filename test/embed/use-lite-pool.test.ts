@@ -35,6 +35,24 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
     });
   });
 
+  it('shares requests that arrive together evenly among the idle workers', async () => {
+    // A stand-in worker whose every vector says how many texts came in its request.
+    const file = join(tempDir(), 'counting-worker.mjs');
+    writeFileSync(
+      file,
+      "import { parentPort } from 'node:worker_threads';\n" +
+        "parentPort.on('message', ({ id, texts }) => parentPort.postMessage({ id, vectors: texts.map(() => new Float32Array(512).fill(texts.length)) }));\n",
+    );
+    const counting = UseLitePool.start(2, file);
+    try {
+      const vectors = await Promise.all(Array.from({ length: 20 }, (_, i) => counting.embed([`question ${i}`])));
+      // Twenty one-text requests at once: two runs of ten side by side, not one of one and then one of nineteen.
+      expect(vectors.map(([v]) => v![0])).toEqual(Array.from({ length: 20 }, () => 10));
+    } finally {
+      await counting.dispose();
+    }
+  });
+
   it('fails every call with the worker\'s error instead of hanging when a worker dies', async () => {
     const file = join(tempDir(), 'broken-worker.mjs');
     writeFileSync(file, "throw new Error('no model here');\n");
