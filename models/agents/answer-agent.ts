@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { ChatModel, TokenChunk } from '../llm/chat-model.js';
 import type { MemoryRecord } from '../memory/records.js';
@@ -20,6 +21,8 @@ export interface AnswerAgentOptions {
   candidates?: number;
   /** With exactly two subjects (LoCoMo's two speakers) the candidates are split between them (`subjectQuotas`: half each, as the paper, unless the question names one). */
   subjects?: readonly string[];
+  /** The scope of the chat or tool asking: only its memories are candidates (default `personal`). */
+  scope?: string;
   /**
    * `hybrid` (default) ranks candidates by vector and full-text (BM25) search
    * fused by reciprocal rank (DESIGN §4.1, `fuseRankings`, as the benchmark
@@ -103,14 +106,15 @@ export class AnswerAgent {
 
   private async retrieve(question: string, embedding: Promise<Float32Array>): Promise<FusedHit<MemoryRecord>[]> {
     const { store, subjects } = this.options;
+    const scope = this.options.scope ?? DEFAULT_SCOPE;
     const k = this.options.candidates ?? DEFAULT_CANDIDATES;
-    if ((await store.count()) === 0) {
+    if ((await store.count({ scope })) === 0) {
       await embedding;
       return [];
     }
     const hybrid = (this.options.retrieval ?? 'hybrid') === 'hybrid';
     const search = async (limit: number, subject?: string) => {
-      const filter = subject ? { subject } : {};
+      const filter = subject ? { subject, scope } : { scope };
       const [vector, texts] = await Promise.all([embedding, hybrid ? store.search(question, { k: limit, mode: 'text', ...filter }) : []]);
       const byVector = (await store.search(vector, { k: limit, ...filter })).map(({ memory, score }) => ({ item: memory, cosine: score }));
       const byText = texts.map(({ memory, score }) => ({ item: memory, bm25: score }));

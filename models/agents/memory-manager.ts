@@ -2,6 +2,7 @@ import type { Embedder } from '../embed/embedder.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { ScoredMemory } from '../memory/memory-table.js';
 import type { MemoryRecord, OperationRecord } from '../memory/records.js';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { CategoricalPolicy, CategoricalState } from '../rl/categorical-policy.js';
 import { filterFlood, restatedMemory, type FloodFilter } from './fact-flood.js';
@@ -26,6 +27,8 @@ export interface MemoryManagerOptions {
   origin?: string;
   /** Related memories considered per fact (the paper: 10). */
   topK?: number;
+  /** The scope of the chat or tool the message came from: only its memories are related, and new ones go there (default `personal`). */
+  scope?: string;
   /**
    * The bank's budget: with this many memories stored, ADD is not allowed and
    * a fact must be merged (UPDATE), must replace one (DELETE) or be dropped
@@ -102,8 +105,9 @@ export class MemoryManager {
   /** Retrieves the related memories and chooses an operation for one fact, without applying it. */
   async decide(fact: { text: string; subject: string; time: string | null }, random?: () => number): Promise<{ decision: ManagerDecision; records: MemoryRecord[] }> {
     const [vector] = await this.options.embedder.embed([fact.text]);
-    const count = await this.options.store.count();
-    const hits: ScoredMemory[] = count > 0 ? await this.options.store.search(vector!, { k: this.topK }) : [];
+    const inScope = { scope: this.options.scope ?? DEFAULT_SCOPE };
+    const count = await this.options.store.count(inScope);
+    const hits: ScoredMemory[] = count > 0 ? await this.options.store.search(vector!, { k: this.topK, ...inScope }) : [];
     const full = this.options.capacity !== undefined && count >= this.options.capacity;
     const view: FactView = { text: fact.text, vector: vector!, subject: fact.subject, time: fact.time };
     const related: RelatedMemory[] = hits.map(({ memory, score }) => ({ id: memory.id, text: memory.text, vector: memory.vector, subject: memory.subject, event_time: memory.event_time, score }));
@@ -185,11 +189,12 @@ export class MemoryManager {
   private async apply(decision: ManagerDecision, records: readonly MemoryRecord[], turn: TurnInput): Promise<OperationRecord> {
     const { store, policyVersion } = this.options;
     const sources = turn.sources ?? [];
-    const context = { origin: this.options.origin ?? `manager@${policyVersion}`, turn_id: turn.turnId ?? null, fact: { text: decision.fact.text, sources } };
+    const scope = this.options.scope ?? DEFAULT_SCOPE;
+    const context = { origin: this.options.origin ?? `manager@${policyVersion}`, turn_id: turn.turnId ?? null, fact: { text: decision.fact.text, sources }, scope };
     const action = decision.action;
     switch (action.kind) {
       case 'ADD':
-        return store.add({ text: decision.fact.text, subject: decision.fact.subject, event_time: decision.fact.time, sources }, context);
+        return store.add({ text: decision.fact.text, subject: decision.fact.subject, event_time: decision.fact.time, sources, scope }, context);
       case 'NOOP':
         return store.noop(records[0]?.id ?? null, context);
       case 'DELETE':

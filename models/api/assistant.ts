@@ -22,6 +22,7 @@ import { profileLayout, type ProfileLayout } from '../util/profile-layout.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { recordAnswerFeedback } from './answer-feedback.js';
 import { ApiError } from '../contract/api-error.js';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import { ChatModelSlot } from './chat-model-slot.js';
 import { runChatTurn, type ChatTurnParts } from './chat-turn.js';
 import { clearAllMemories, undoClear } from './clear-memories.js';
@@ -34,6 +35,7 @@ import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { installedModels, SUGGESTED_MODELS } from './model-catalog.js';
 import { searchMemories } from './memory-search.js';
 import { recallMemories } from './recall.js';
+import { listScopes } from './scope-list.js';
 import { rememberText } from './remember.js';
 import { ModelDownloads } from './model-downloads.js';
 import type { LearningSettings } from '../contract/learning-schemas.js';
@@ -244,17 +246,22 @@ export class Assistant {
       'chat.feedback': (input) =>
         recordAnswerFeedback({ messages: this.turn.messages, feedback: this.feedback, conversations: this.turn.conversations, learning: this.current.settings.learning.enabled }, input),
 
-      'memory.list': async ({ offset, limit, subject, from, to }) => {
-        const page = await store.list({ offset, limit, subject, from, to });
+      'memory.list': async ({ offset, limit, subject, from, to, scope }) => {
+        const page = await store.list({ offset, limit, subject, from, to, scope });
         return { total: page.total, items: page.items.map(withoutVector) };
       },
-      'memory.search': async ({ query, k, subject, from, to }) => ({ items: await searchMemories(store, this.embedder, query, k, { subject, from, to }) }),
-      'memory.recall': async ({ query }) => ({ items: await recallMemories(this.turn, query) }),
+      'memory.search': async ({ query, k, subject, from, to, scope }) => ({ items: await searchMemories(store, this.embedder, query, k, { subject, from, to, scope }) }),
+      'memory.recall': async ({ query, scope }) => ({ items: await recallMemories(this.turn, query, scope ?? DEFAULT_SCOPE) }),
       'memory.remember': async (input) => ({ items: (await this.track(() => rememberText(this.turn, () => this.chatModel.get(), input))).map(operationView) }),
       'memory.get': async ({ id }) => withoutVector(await store.get(id)),
-      'memory.add': async ({ text, subject, event_time }) => operationView(await store.add({ text, subject, event_time: event_time ?? null })),
-      'memory.edit': async ({ id, text, subject, event_time }) => operationView(await store.edit(id, { text, subject, event_time })),
-      'memory.delete': async ({ id, origin }) => operationView(await store.delete(id, origin ? { origin } : {})),
+      'memory.add': async ({ text, subject, event_time, scope }) => operationView(await store.add({ text, subject, event_time: event_time ?? null, ...(scope && { scope }) })),
+      'memory.edit': async ({ id, text, subject, event_time, scope }) => operationView(await store.edit(id, { text, subject, event_time, scope })),
+      'memory.delete': async ({ id, origin, scope }) => {
+        // A tool deletes only in its own scope: a memory elsewhere is, for it, not there.
+        if (scope !== undefined && (await store.get(id)).scope !== scope) throw new ApiError('NOT_FOUND', `no memory with id ${id} in the scope "${scope}"`);
+        return operationView(await store.delete(id, origin ? { origin } : {}));
+      },
+      'memory.scopes': async () => ({ items: await listScopes(store, this.turn.conversations, this.mcpClients) }),
       'memory.history': async ({ id }) => ({ items: (await store.history(id)).map(operationView) }),
       'memory.undo': async ({ op_id }) => operationView(await store.undo(op_id)),
       'memory.export': async ({ format }) => {
@@ -274,8 +281,8 @@ export class Assistant {
         return { imported: (await importJson(store, data)).imported };
       },
 
-      'ops.list': async ({ status, turn_id, limit }) => {
-        const ops = await store.recentOperations(limit, 0, { status, turn_id });
+      'ops.list': async ({ status, turn_id, scope, limit }) => {
+        const ops = await store.recentOperations(limit, 0, { status, turn_id, scope });
         if (status !== 'applied') return { items: ops.map(operationView) };
         // The review queue: each item says whether its memory changed since.
         const outdated = await this.review.outdatedAmong(ops);

@@ -12,6 +12,7 @@ import type { CategoricalPolicy } from '../rl/categorical-policy.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import { toApiError } from '../contract/api-error.js';
 import { chatPrompt } from './chat-prompt.js';
+import { conversationScope } from './conversation-scope.js';
 import { ingestMessage } from './manager-ingest.js';
 import type { PolicySlot } from '../agents/policy-slot.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -46,6 +47,8 @@ export interface ChatTurnInput {
   session_id?: string | undefined;
   /** "Don't remember this": no memory is read or written, and the messages are not stored. */
   temporary?: boolean | undefined;
+  /** A new conversation's scope (see `conversationScope`). */
+  scope?: string | undefined;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function runChatTurn(
   const { store, embedder, messages, recent } = parts;
   const sessionId = input.session_id ?? randomUUID();
   const keep = !input.temporary;
+  const scope = keep ? await conversationScope(parts, sessionId, input.scope) : undefined;
   const log = (role: 'user' | 'assistant', text: string): Promise<MessageRecord> =>
     keep ? messages.append({ session_id: sessionId, turn_id: turnId, role, text }) : Promise.resolve(unstoredMessage(sessionId, turnId, role, text));
   const userLogged = log('user', input.text);
@@ -86,7 +90,7 @@ export async function runChatTurn(
     const history = await recent.get(sessionId);
     if (keep) {
       ({ kept, answerEpisode } = await parts.answerPolicy.use(async ({ policy, version }) => {
-        const result = await new AnswerAgent({ store, embedder, policy }).distil(input.text);
+        const result = await new AnswerAgent({ store, embedder, policy, ...(scope !== undefined && { scope }) }).distil(input.text);
         return { kept: result.kept, answerEpisode: parts.recorder.answer(result, policy, version) };
       }));
     }
@@ -114,11 +118,11 @@ export async function runChatTurn(
   emit({ type: 'done', turn_id: turnId, message_id: assistantMessage.id, reply, outcome: outcome === 'stopped' ? 'stopped' : 'done' });
   if (keep) await answerEpisode?.(assistantMessage.id, turnId);
 
-  if (parts.closing.aborted || !keep) {
+  if (parts.closing.aborted || scope === undefined) {
     emit({ type: 'operations', turn_id: turnId, operations: [] });
     return;
   }
-  const decisions = await ingestMessage(parts, await model(), { subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId });
+  const decisions = await ingestMessage(parts, await model(), { subject: 'user', text: input.text, time: userMessage.at, sources: [userMessage.id], turnId }, { scope });
   emit({ type: 'operations', turn_id: turnId, operations: decisions.map((d) => operationView(d.op)) });
 }
 

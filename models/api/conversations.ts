@@ -5,6 +5,7 @@ import type { MessageLog } from '../memory/message-log.js';
 import { withoutVector, type MemoryView } from '../memory/records.js';
 import type { MemoryStore } from '../memory/store.js';
 import { ApiError } from '../contract/api-error.js';
+import { filedScope } from './conversation-scope.js';
 import type { ParsedInput, RouteOutput } from '../contract/routes.js';
 import type { ChatMessageView, ChatSessionView } from '../contract/schemas.js';
 
@@ -24,7 +25,13 @@ export async function listSessions({ messages, conversations }: ConversationPart
   const matching = needle === undefined ? undefined : new Set((await messages.sessionSummaries(needle)).map((s) => s.session_id));
   const items = summaries
     .filter((s) => !conversations.session(s.session_id)?.deleted)
-    .map((s) => ({ session_id: s.session_id, title: conversations.session(s.session_id)?.title ?? titleFrom(s.first_user_text), updated_at: s.updated_at, messages: s.messages }))
+    .map((s) => ({
+      session_id: s.session_id,
+      title: conversations.session(s.session_id)?.title ?? titleFrom(s.first_user_text),
+      updated_at: s.updated_at,
+      messages: s.messages,
+      scope: filedScope(conversations, s.session_id),
+    }))
     .filter((s) => matching === undefined || matching.has(s.session_id) || s.title.toLowerCase().includes(needle!))
     .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
   return { items };
@@ -53,7 +60,7 @@ export async function sessionHistory(parts: ConversationParts, { session_id }: P
     views.push(view);
   }
   const title = conversations.session(sessionId)?.title ?? titleFrom(records.find((m) => m.role === 'user')?.text ?? '');
-  return { session_id: sessionId, title, messages: views };
+  return { session_id: sessionId, title, scope: filedScope(conversations, sessionId), messages: views };
 }
 
 export async function renameSession(parts: ConversationParts, { session_id, title }: ParsedInput<'chat.rename'>): Promise<ChatSessionView> {
@@ -72,7 +79,7 @@ async function sessionView(parts: ConversationParts, sessionId: string): Promise
   const summary = (await parts.messages.sessionSummaries()).find((s) => s.session_id === sessionId);
   if (!summary) throw new ApiError('NOT_FOUND', 'There is no chat with that id (it may never have had a message).');
   const title = parts.conversations.session(sessionId)?.title ?? titleFrom(summary.first_user_text);
-  return { session_id: sessionId, title, updated_at: summary.updated_at, messages: summary.messages };
+  return { session_id: sessionId, title, updated_at: summary.updated_at, messages: summary.messages, scope: filedScope(parts.conversations, sessionId) };
 }
 
 async function existingMemories(store: MemoryStore, ids: readonly string[]): Promise<MemoryView[]> {

@@ -1,5 +1,6 @@
 import { ApiError } from '../contract/api-error.js';
 import { readOrigin } from '../contract/origins.js';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { McpClientView } from '../contract/mcp-client-schemas.js';
 import type { ParsedInput } from '../contract/routes.js';
 import type { StoredSettings } from './settings-file.js';
@@ -28,11 +29,11 @@ export class McpClients {
       .sort((a, b) => b.last_seen.localeCompare(a.last_seen));
   }
 
-  async configure({ name, enabled, access }: ParsedInput<'mcp.configure_client'>): Promise<McpClientView> {
+  async configure({ name, enabled, access, scope }: ParsedInput<'mcp.configure_client'>): Promise<McpClientView> {
     const saved = await this.settings.change((settings) => {
       const client = settings.mcp_clients[name];
       if (!client) throw new ApiError('NOT_FOUND', `no MCP client named "${name}" has used this memory yet`);
-      return { ...settings, mcp_clients: { ...settings.mcp_clients, [name]: { ...client, ...(enabled !== undefined && { enabled }), ...(access && { access }) } } };
+      return { ...settings, mcp_clients: { ...settings.mcp_clients, [name]: { ...client, ...(enabled !== undefined && { enabled }), ...(access && { access }), ...(scope && { scope }) } } };
     });
     return { name, ...saved.mcp_clients[name]! };
   }
@@ -47,7 +48,7 @@ export class McpClients {
     const client = stale
       ? (
           await this.settings.change((settings) => {
-            const seen = settings.mcp_clients[name] ?? { enabled: true, access: 'read-write' as const, first_seen: now.toISOString() };
+            const seen = settings.mcp_clients[name] ?? { enabled: true, access: 'read-write' as const, scope: DEFAULT_SCOPE, first_seen: now.toISOString() };
             return { ...settings, mcp_clients: { ...settings.mcp_clients, [name]: { ...seen, last_seen: now.toISOString() } } };
           })
         ).mcp_clients[name]!

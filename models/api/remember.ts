@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../contract/api-error.js';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { ParsedInput } from '../contract/routes.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { OperationRecord } from '../memory/records.js';
@@ -19,5 +20,5 @@ export async function rememberText(parts: IngestParts, model: () => Promise<Chat
     throw error;
   });
   const turn = { subject: input.subject, text: input.text, time: new Date().toISOString(), sources: [], turnId: randomUUID() };
-  return (await ingestMessage(parts, llm, turn, input.origin)).map((decision) => decision.op);
+  return (await ingestMessage(parts, llm, turn, { client: input.origin, scope: input.scope ?? DEFAULT_SCOPE })).map((decision) => decision.op);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { TopicVectors } from './synthetic-vectors.js';
 
@@ -33,6 +34,7 @@ export async function bulkLoadMemories(
       updated_at: now,
       sources: [],
       version: 1,
+      scope: DEFAULT_SCOPE,
     }));
     await store.tables.memories.add(rows);
     onBatch?.(Math.min(count, done + batch));

@@ -36,6 +36,8 @@ export const OperationView = z.object({
   status: z.enum(OP_STATUSES),
   turn_id: z.string().nullable(),
   undoes: z.string().nullable(),
+  /** Its memory's scope (after the change; a delete's: before). */
+  scope: z.string(),
   /**
    * `ops.list {status: 'applied'}` only: set on an operation awaiting review whose memory changed
    * since (`current`: the memory now, null when deleted). Such an item cannot

@@ -20,6 +20,8 @@ const Entry = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('title'), at: z.string(), session_id: z.string(), title: z.string() }),
   z.object({ type: z.literal('deleted'), at: z.string(), session_id: z.string(), deleted: z.boolean() }),
+  /** The scope a conversation reads and writes, written once, before its first message. */
+  z.object({ type: z.literal('scope'), at: z.string(), session_id: z.string(), scope: z.string() }),
   z.object({ type: z.literal('feedback'), at: z.string(), message_id: z.string(), kind: z.string(), correction: z.string().nullable() }),
 ]);
 type Entry = z.infer<typeof Entry>;
@@ -31,6 +33,8 @@ export interface SessionNote {
   /** The user's name for the chat; null: titled from its first message. */
   title: string | null;
   deleted: boolean;
+  /** Null for a conversation from before scopes (its memories are `personal`). */
+  scope: string | null;
 }
 
 /**
@@ -80,12 +84,22 @@ export class ConversationLog {
     return this.write({ type: 'deleted', at: new Date().toISOString(), session_id: sessionId, deleted });
   }
 
+  /** Files a new conversation under a scope; called once, before its first message is stored. */
+  setScope(sessionId: string, scope: string): Promise<void> {
+    return this.write({ type: 'scope', at: new Date().toISOString(), session_id: sessionId, scope });
+  }
+
   noteFeedback(messageId: string, kind: string, correction: string | null): Promise<void> {
     return this.write({ type: 'feedback', at: new Date().toISOString(), message_id: messageId, kind, correction });
   }
 
   session(sessionId: string): SessionNote | undefined {
     return this.sessions.get(sessionId);
+  }
+
+  /** Every scope a conversation was filed under (deleted ones included: their memories may remain). */
+  scopes(): Set<string> {
+    return new Set([...this.sessions.values()].flatMap((s) => (s.scope === null ? [] : [s.scope])));
   }
 
   turn(turnId: string): TurnNote | undefined {
@@ -109,9 +123,10 @@ export class ConversationLog {
       this.feedback.set(entry.message_id, entry);
       return;
     }
-    const session = this.sessions.get(entry.session_id) ?? { session_id: entry.session_id, title: null, deleted: false };
+    const session = this.sessions.get(entry.session_id) ?? { session_id: entry.session_id, title: null, deleted: false, scope: null };
     if (entry.type === 'turn') this.turns.set(entry.turn_id, entry);
     else if (entry.type === 'title') session.title = entry.title;
+    else if (entry.type === 'scope') session.scope = entry.scope;
     else session.deleted = entry.deleted;
     this.sessions.set(entry.session_id, session);
   }

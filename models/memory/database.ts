@@ -1,6 +1,8 @@
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import { MemoryError, reasonOf } from './errors.js';
+import { sqlString } from './validate.js';
 import { ProfileLock } from './profile-lock.js';
 import { TEXT_INDEX } from './memory-table.js';
 import { verifyTable } from './table-versions.js';
@@ -81,6 +83,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
     // Only once every check passed: a refused open changes nothing.
     if (!readOnly) for (const [name, schema] of ADDED_TABLES) if (!present.has(name)) await connection.createEmptyTable(name, schema, { existOk: true });
     const tables = await openTables(connection, uri, !readOnly || present.has(TABLES.episodes));
+    if (!readOnly) await addMissingColumns(tables);
     return { connection, tables, meta, lock, folder: local ? path : undefined };
   } catch (error) {
     lock?.release();
@@ -142,6 +145,24 @@ async function readMeta(connection: lancedb.Connection, uri: string): Promise<Da
     };
   } catch (error) {
     throw corrupt(uri, TABLES.meta, error);
+  }
+}
+
+/**
+ * Columns added after the first release, with the value every existing row
+ * gets (SQL): a writable open adds them to an older profile, one commit per table.
+ * A read-only open leaves the table alone; reads treat the column as its default.
+ */
+const ADDED_COLUMNS = [
+  { table: TABLES.memories, name: 'scope', valueSql: sqlString(DEFAULT_SCOPE) },
+  { table: TABLES.operations, name: 'scope', valueSql: sqlString(DEFAULT_SCOPE) },
+] as const;
+
+async function addMissingColumns(tables: OpenedDatabase['tables']): Promise<void> {
+  for (const table of [TABLES.memories, TABLES.operations] as const) {
+    const present = new Set((await tables[table].schema()).fields.map((field) => field.name));
+    const missing = ADDED_COLUMNS.filter((column) => column.table === table && !present.has(column.name));
+    if (missing.length) await tables[table].addColumns(missing.map(({ name, valueSql }) => ({ name, valueSql })));
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import { MemoryError } from './errors.js';
 import type { MemoryRecord } from './records.js';
 import { decodeVector, encodeVector } from './snapshot.js';
@@ -16,6 +17,8 @@ const ExportedMemory = z.object({
   updated_at: z.string(),
   sources: z.array(z.string()),
   version: z.number().int().positive(),
+  /** Absent in exports from before scopes: those memories were `personal`. */
+  scope: z.string().default(DEFAULT_SCOPE),
   /** Base64 float32, present when the export carries vectors. */
   vector_b64: z.string().optional(),
 });
@@ -65,7 +68,8 @@ export async function exportMarkdown(store: MemoryStore): Promise<string> {
     for (const m of memories) {
       const when = m.event_time ?? 'undated';
       const sources = m.sources.length ? ` _(sources: ${m.sources.join(', ')})_` : '';
-      lines.push(`- ${when}: ${m.text.replace(/\n/g, ' ')}${sources} <!-- id: ${m.id} -->`);
+      const scope = m.scope === DEFAULT_SCOPE ? '' : ` _(scope: ${m.scope})_`;
+      lines.push(`- ${when}: ${m.text.replace(/\n/g, ' ')}${sources}${scope} <!-- id: ${m.id} -->`);
     }
     lines.push('');
   }
@@ -108,6 +112,7 @@ export async function importJson(store: MemoryStore, data: unknown, onProgress?:
       created_at: m.created_at,
       updated_at: m.updated_at,
       version: m.version,
+      scope: m.scope,
       ...(sameEmbedder && m.vector_b64 ? { vector: decodeVector(m.vector_b64) } : {}),
     }));
     imported += (await store.addMany(chunk, { origin: 'import' })).length;

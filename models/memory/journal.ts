@@ -1,4 +1,5 @@
 import type * as lancedb from '@lancedb/lancedb';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { Fact, OperationRecord, OpKind, OpStatus } from './records.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { sqlString } from './validate.js';
@@ -8,6 +9,7 @@ type Row = Record<string, unknown>;
 export interface OperationFilter {
   status?: OpStatus;
   turn_id?: string;
+  scope?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export class Journal {
     const conditions = [
       ...(filter.status ? [`status = ${sqlString(filter.status)}`] : []),
       ...(filter.turn_id ? [`turn_id = ${sqlString(filter.turn_id)}`] : []),
+      ...(filter.scope ? [`scope = ${sqlString(filter.scope)}`] : []),
     ];
     const query = conditions.length ? this.table.query().where(conditions.join(' AND ')) : this.table.query();
     const rows = await query.orderBy({ columnName: 'seq', ascending: false }).offset(offset).limit(limit).toArray();
@@ -109,5 +112,6 @@ function toOperation(row: Row): OperationRecord {
     status: String(row.status) as OpStatus,
     turn_id: nullableString(row.turn_id),
     undoes: nullableString(row.undoes),
+    scope: row.scope == null ? DEFAULT_SCOPE : String(row.scope),
   };
 }

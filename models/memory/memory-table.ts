@@ -1,4 +1,5 @@
 import * as lancedb from '@lancedb/lancedb';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { MemoryRecord } from './records.js';
 import { sqlString } from './validate.js';
 import { VectorMirror } from './vector-mirror.js';
@@ -6,6 +7,8 @@ import { VectorMirror } from './vector-mirror.js';
 /** Filters every memory query accepts. Times are ISO 8601 UTC (compared as strings). */
 export interface MemoryFilter {
   subject?: string;
+  /** Only memories of this scope (a chat or tool sees its own scope, never another's). */
+  scope?: string;
   /** Inclusive lower bound on `event_time`; memories without a time are excluded. */
   from?: string;
   /** Inclusive upper bound on `event_time`. */
@@ -134,6 +137,19 @@ export class MemoryTable {
   async count(filter: MemoryFilter = {}): Promise<number> {
     const where = predicate(filter);
     return this.table.countRows(where);
+  }
+
+  /** Reads the scope column alone: a few bytes a row, no vectors. */
+  async scopeCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for await (const batch of this.table.query().select(['scope'])) {
+      const column = batch.getChild('scope');
+      for (let i = 0; i < batch.numRows; i++) {
+        const scope = String(column?.get(i) ?? DEFAULT_SCOPE);
+        counts.set(scope, (counts.get(scope) ?? 0) + 1);
+      }
+    }
+    return counts;
   }
 
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryRecord[]> {
@@ -289,6 +305,7 @@ export class MemoryTable {
 function predicate(filter: MemoryFilter): string | undefined {
   const parts: string[] = [];
   if (filter.subject !== undefined) parts.push(`subject = ${sqlString(filter.subject)}`);
+  if (filter.scope !== undefined) parts.push(`scope = ${sqlString(filter.scope)}`);
   if (filter.from !== undefined) parts.push(`event_time >= ${sqlString(filter.from)}`);
   if (filter.to !== undefined) parts.push(`event_time <= ${sqlString(filter.to)}`);
   return parts.length ? parts.join(' AND ') : undefined;
@@ -315,5 +332,6 @@ function toMemory(row: Row): MemoryRecord {
     updated_at: String(row.updated_at),
     sources: Array.from(sources.toArray(), String),
     version: Number(row.version),
+    scope: row.scope == null ? DEFAULT_SCOPE : String(row.scope),
   };
 }

@@ -15,6 +15,8 @@ export interface MemoryRecord {
   sources: string[];
   /** 1 on ADD, +1 on every UPDATE. */
   version: number;
+  /** The project or tool it belongs to (models/contract/scopes.ts); `personal` by default. */
+  scope: string;
 }
 
 export const OP_KINDS = ['ADD', 'UPDATE', 'DELETE', 'NOOP'] as const;
@@ -50,6 +52,8 @@ export interface OperationRecord {
   turn_id: string | null;
   /** For an undo: the operation it reverted. */
   undoes: string | null;
+  /** The scope of its memory (after the change; a delete's: before it), else of the chat or tool that decided it. */
+  scope: string;
 }
 
 /** A memory as callers see it in listings and exports: the vector is left out unless asked for. */

@@ -23,6 +23,7 @@ export function memoriesSchema(dimension: number): Schema {
     text('updated_at'),
     new Field('sources', new List(new Field('item', new Utf8(), true)), false),
     new Field('version', new Int32(), false),
+    text('scope'),
   ]);
 }
 
@@ -40,6 +41,7 @@ export const operationsSchema = new Schema([
   text('status'),
   text('turn_id', true),
   text('undoes', true),
+  text('scope'),
 ]);
 
 export const messagesSchema = new Schema([

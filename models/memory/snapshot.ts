@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { MemoryRecord } from './records.js';
 
 /**
@@ -5,8 +6,10 @@ import type { MemoryRecord } from './records.js';
  * restores the exact bytes of the previous record (no re-embedding) at about a
  * third of the size of a JSON number array.
  */
-interface StoredSnapshot extends Omit<MemoryRecord, 'vector'> {
+interface StoredSnapshot extends Omit<MemoryRecord, 'vector' | 'scope'> {
   vector_b64: string;
+  /** Absent in snapshots journaled before scopes: those memories were `personal`. */
+  scope?: string;
 }
 
 export function encodeVector(vector: Float32Array): string {
@@ -30,6 +33,6 @@ export function encodeSnapshot(record: MemoryRecord | null): string | null {
 
 export function decodeSnapshot(json: string | null): MemoryRecord | null {
   if (json === null) return null;
-  const { vector_b64, ...rest } = JSON.parse(json) as StoredSnapshot;
-  return { ...rest, vector: decodeVector(vector_b64) };
+  const { vector_b64, scope = DEFAULT_SCOPE, ...rest } = JSON.parse(json) as StoredSnapshot;
+  return { ...rest, scope, vector: decodeVector(vector_b64) };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { Embedder } from '../embed/embedder.js';
 import { openDatabase, type DatabaseMeta, type OpenDatabaseOptions, type OpenedDatabase } from './database.js';
 import { MemoryError } from './errors.js';
@@ -23,6 +24,8 @@ export interface ChangeContext {
   origin?: string;
   turn_id?: string | null;
   fact?: Fact | null;
+  /** The scope of the chat or tool that decided it: an operation without a memory (a NOOP on an empty scope) is filed there. */
+  scope?: string;
 }
 
 /** `id`, `vector` and the preserved fields are for imports and benchmarks; a normal add gives only content. */
@@ -160,9 +163,15 @@ export class MemoryStore {
     return this.memories.all();
   }
 
-  async count(): Promise<number> {
+  async count(filter: MemoryFilter = {}): Promise<number> {
     this.assertOpen();
-    return this.memories.count();
+    return this.memories.count(normalizeFilter(filter));
+  }
+
+  /** How many memories each scope holds (scopes without memories are not listed). */
+  async scopeCounts(): Promise<Map<string, number>> {
+    this.assertOpen();
+    return this.memories.scopeCounts();
   }
 
   /** Vector (default), full-text (BM25) or hybrid (both, fused by reciprocal rank) search. */
@@ -269,6 +278,7 @@ export class MemoryStore {
         updated_at: p.updated_at ?? p.created_at ?? now,
         sources: p.sources,
         version: p.version ?? 1,
+        scope: p.scope,
       };
       return { kind: 'ADD', memory_id: id, before: null, after };
     });
@@ -284,7 +294,7 @@ export class MemoryStore {
     this.assertWritable();
     const parsed = parseInput(EditMemoryInput, changes);
     if (Object.values(parsed).every((v) => v === undefined) && !changes.vector) {
-      throw new MemoryError('INVALID_INPUT', 'nothing to change: give a new text, subject, time or sources');
+      throw new MemoryError('INVALID_INPUT', 'nothing to change: give a new text, subject, time, sources or scope');
     }
     const vector = changes.vector
       ? this.checkVector(changes.vector)
@@ -299,6 +309,7 @@ export class MemoryStore {
         subject: parsed.subject ?? before.subject,
         event_time: parsed.event_time === undefined ? before.event_time : parsed.event_time,
         sources: parsed.sources ?? before.sources,
+        scope: parsed.scope ?? before.scope,
         vector: vector ?? before.vector,
         updated_at: new Date().toISOString(),
         version: before.version + 1,
@@ -412,6 +423,7 @@ export class MemoryStore {
         status: 'pending' as const,
         turn_id: context.turn_id ?? null,
         undoes: p.undoes ?? null,
+        scope: p.after?.scope ?? p.before?.scope ?? context.scope ?? DEFAULT_SCOPE,
       })),
     );
     await this.apply(pending);
@@ -552,6 +564,7 @@ function toUnitLength(vector: Float32Array): Float32Array {
 function normalizeFilter(filter: MemoryFilter): MemoryFilter {
   return {
     ...(filter.subject !== undefined ? { subject: filter.subject } : {}),
+    ...(filter.scope !== undefined ? { scope: filter.scope } : {}),
     ...(filter.from !== undefined ? { from: parseInput(isoTime, filter.from) } : {}),
     ...(filter.to !== undefined ? { to: parseInput(isoTime, filter.to) } : {}),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SCOPE, ScopeName } from '../contract/scopes.js';
 import { MemoryError } from './errors.js';
 
 /** A memory is one fact in one sentence; anything far longer is a paste, not a memory. */
@@ -47,6 +48,7 @@ export const AddMemoryInput = z.object({
   subject: subjectText,
   event_time: isoTime.nullish().transform((t) => t ?? null),
   sources: sourceIds.default([]),
+  scope: ScopeName.default(DEFAULT_SCOPE),
 });
 export type AddMemoryInput = z.input<typeof AddMemoryInput>;
 
@@ -62,6 +64,8 @@ export const EditMemoryInput = z.object({
   subject: subjectText.optional(),
   event_time: isoTime.nullish(),
   sources: sourceIds.optional(),
+  /** A new scope moves the memory there. */
+  scope: ScopeName.optional(),
 });
 export type EditMemoryInput = z.input<typeof EditMemoryInput>;
 

@@ -14,7 +14,7 @@ interface ArrowList {
   toArray(): ArrayLike<unknown>;
 }
 
-const COLUMNS = ['id', 'text', 'vector', 'subject', 'event_time', 'created_at', 'updated_at', 'sources', 'version'];
+const COLUMNS = ['id', 'text', 'vector', 'subject', 'event_time', 'created_at', 'updated_at', 'sources', 'version', 'scope'];
 
 /**
  * An in-memory copy of the memory table for vector search: every row's fields
@@ -48,7 +48,7 @@ export class VectorMirror {
     mirror.reserve(await table.countRows());
     for await (const batch of table.query()) {
       const column = (name: string) => batch.getChild(name) as unknown as ArrowColumn;
-      const [id, text, vector, subject, eventTime, createdAt, updatedAt, sources, version] = COLUMNS.map(column) as ArrowColumn[];
+      const [id, text, vector, subject, eventTime, createdAt, updatedAt, sources, version, scope] = COLUMNS.map(column) as ArrowColumn[];
       const sourceOffsets = (sources as unknown as { data: ReadonlyArray<{ valueOffsets: Int32Array }> }).data[0]!.valueOffsets;
       mirror.reserve(mirror.size + batch.numRows);
       for (let i = 0; i < batch.numRows; i++) {
@@ -64,6 +64,7 @@ export class VectorMirror {
             // Most memories have no sources; reading an empty list through Arrow's accessor costs more than the rest of the row.
             sources: sourceOffsets[i + 1] === sourceOffsets[i] ? [] : Array.from((sources!.get(i) as ArrowList).toArray(), String),
             version: Number(version!.get(i)),
+            scope: String(scope!.get(i)),
           },
           (vector!.get(i) as ArrowList).toArray() as Float32Array,
         );
@@ -113,7 +114,7 @@ export class VectorMirror {
     const dots = this.matrix.dots(query, n);
     let queryNorm = 0;
     for (const x of query) queryNorm += x * x;
-    const filtered = filter.subject !== undefined || filter.from !== undefined || filter.to !== undefined;
+    const filtered = filter.subject !== undefined || filter.scope !== undefined || filter.from !== undefined || filter.to !== undefined;
     // A partial top-k: a short sorted list; most rows fail the first comparison.
     const bestDistance = new Float64Array(k);
     const bestRow = new Int32Array(k);
@@ -165,11 +166,12 @@ export class VectorMirror {
 /** The JavaScript twin of memory-table's SQL predicate: a missing event_time fails any time bound (SQL's NULL comparison). */
 function passes(fields: Fields, filter: MemoryFilter): boolean {
   if (filter.subject !== undefined && fields.subject !== filter.subject) return false;
+  if (filter.scope !== undefined && fields.scope !== filter.scope) return false;
   if (filter.from !== undefined && (fields.event_time === null || fields.event_time < filter.from)) return false;
   if (filter.to !== undefined && (fields.event_time === null || fields.event_time > filter.to)) return false;
   return true;
 }
 
 function textLength(fields: Fields): number {
-  return fields.id.length + fields.text.length + fields.subject.length + fields.sources.reduce((sum, s) => sum + s.length, 0);
+  return fields.id.length + fields.text.length + fields.subject.length + fields.scope.length + fields.sources.reduce((sum, s) => sum + s.length, 0);
 }

@@ -35,6 +35,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'memory.export': { format: 'json' },
   'memory.import': { content: '{}' },
   'memory.clear': {},
+  'memory.scopes': {},
   'memory.undo_clear': { clear_id: 'clear:none' },
   'ops.list': { limit: 3 },
   'ops.accept': { op_id: 'no-such-op' },

@@ -76,7 +76,7 @@ describe('MCP over streamable HTTP in web mode (/mcp, the SDK client)', () => {
     const client = await connect(server, 'Switch Host');
     await toolValue(client, 'remember', { text: 'I keep bees in the garden.' });
     expect((await call(assistant, 'mcp.clients', {})).items).toEqual([
-      { name: 'Switch Host', enabled: true, access: 'read-write', first_seen: expect.any(String), last_seen: expect.any(String) },
+      { name: 'Switch Host', enabled: true, access: 'read-write', scope: 'personal', first_seen: expect.any(String), last_seen: expect.any(String) },
     ]);
 
     await call(assistant, 'mcp.configure_client', { name: 'Switch Host', access: 'read-only' });

@@ -78,13 +78,13 @@ describe('nothing is lost on a crash', () => {
     const journal = await Journal.open(await db.openTable('operations'));
     const [vector] = await embedder.embed(['Memory added just before the crash.']);
     const now = new Date().toISOString();
-    const newMemory: MemoryRecord = { id: 'crash-add', text: 'Memory added just before the crash.', vector: vector!, subject: 'user', event_time: null, created_at: now, updated_at: now, sources: ['D9:9'], version: 1 };
+    const newMemory: MemoryRecord = { id: 'crash-add', text: 'Memory added just before the crash.', vector: vector!, subject: 'user', event_time: null, created_at: now, updated_at: now, sources: ['D9:9'], version: 1, scope: 'personal' };
     const keptRecord = kept.after!;
     const updated: MemoryRecord = { ...keptRecord, text: 'Kept memory, updated.', version: 2, updated_at: now };
     const pending = await journal.append([
-      { op_id: 'p-add', at: now, kind: 'ADD', memory_id: 'crash-add', before: null, after: newMemory, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null },
-      { op_id: 'p-update', at: now, kind: 'UPDATE', memory_id: keptRecord.id, before: keptRecord, after: updated, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null },
-      { op_id: 'p-delete', at: now, kind: 'DELETE', memory_id: doomed.memory_id, before: doomed.after, after: null, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null },
+      { op_id: 'p-add', at: now, kind: 'ADD', memory_id: 'crash-add', before: null, after: newMemory, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null, scope: 'personal' },
+      { op_id: 'p-update', at: now, kind: 'UPDATE', memory_id: keptRecord.id, before: keptRecord, after: updated, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null, scope: 'personal' },
+      { op_id: 'p-delete', at: now, kind: 'DELETE', memory_id: doomed.memory_id, before: doomed.after, after: null, fact: null, origin: 'user', status: 'pending', turn_id: null, undoes: null, scope: 'personal' },
     ]);
     expect(pending).toHaveLength(3);
     db.close();

@@ -1,3 +1,4 @@
+import * as lancedb from '@lancedb/lancedb';
 import { describe, expect, it } from 'vitest';
 import { cosine } from '../../models/embed/embedder.js';
 import { exportJson, exportMarkdown, importJson } from '../../models/memory/export.js';
@@ -107,6 +108,29 @@ describe('MemoryStore on a real LanceDB folder', () => {
     expect(new Set(hits.map((h) => h.score)).size).toBe(1);
     const ids = hits.map((h) => h.memory.id);
     expect(ids).toEqual([...ids].sort());
+    await store.close();
+  });
+
+  it('opens a profile from before scopes: its memories and operations become personal, read-only first, then migrated in place', async () => {
+    const dir = tempDir();
+    let store = await openStore(dir);
+    const added = await store.add({ text: 'Alice lives in Paris.', subject: 'alice' });
+    await store.close();
+    // What an older release left: no scope column in either table.
+    const db = await lancedb.connect(dir);
+    for (const name of ['memories', 'operations']) await (await db.openTable(name)).dropColumns(['scope']);
+    db.close();
+
+    const reader = await MemoryStore.open({ uri: dir, embedder: await realEmbedder(), readOnly: true });
+    expect((await reader.get(added.memory_id!)).scope).toBe('personal');
+    await reader.close();
+    store = await openStore(dir);
+    expect((await store.get(added.memory_id!)).scope).toBe('personal');
+    expect((await store.search('Paris', { k: 5, scope: 'personal' })).map((hit) => hit.memory.text)).toEqual(['Alice lives in Paris.']);
+    expect(await store.count({ scope: 'Atlas' })).toBe(0);
+    expect((await store.recentOperations(5, 0, { scope: 'personal' })).map((op) => op.op_id)).toEqual([added.op_id]);
+    await store.edit(added.memory_id!, { scope: 'Atlas' });
+    expect(Object.fromEntries(await store.scopeCounts())).toEqual({ Atlas: 1 });
     await store.close();
   });
 

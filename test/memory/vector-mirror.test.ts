@@ -8,6 +8,7 @@ import { useTempDirs } from '../helpers/temp-dir.js';
 const tempDir = useTempDirs();
 const DIMENSION = 64;
 const SUBJECTS = ['user', 'Ana', 'Marco'];
+const SCOPES = ['personal', 'Atlas', 'client:cursor'];
 const TIMES = ['2023-01-05T10:00:00.000Z', '2023-03-10T08:30:00.000Z', '2023-05-08T13:56:00.000Z', '2024-02-29T23:59:59.000Z', null];
 /** Scores this close are a float tie: LanceDB's L2 kernel and the mirror's sum in different orders. */
 const TIE = 1e-5;
@@ -15,6 +16,7 @@ const TIE = 1e-5;
 function randomFilter(random: () => number): MemoryFilter {
   const filter: MemoryFilter = {};
   if (random() < 0.4) filter.subject = SUBJECTS[Math.floor(random() * SUBJECTS.length)]!;
+  if (random() < 0.4) filter.scope = SCOPES[Math.floor(random() * SCOPES.length)]!;
   if (random() < 0.3) filter.from = TIMES[Math.floor(random() * 4)]!;
   if (random() < 0.3) filter.to = TIMES[Math.floor(random() * 4)]!;
   return filter;
@@ -57,6 +59,7 @@ describe('the vector mirror answers as LanceDB does', () => {
         subject: SUBJECTS[i % SUBJECTS.length]!,
         event_time: TIMES[i % TIMES.length],
         sources: i % 3 ? [] : [`D${i}:1`, `D${i}:2`],
+        scope: SCOPES[i % 7 % SCOPES.length]!,
         // A few copies of one vector: exact ties.
         vector: i % 40 === 0 ? first : vectors.next(),
       }));
@@ -65,7 +68,7 @@ describe('the vector mirror answers as LanceDB does', () => {
 
       const ids = added.map((op) => op.memory_id!);
       const edits = [];
-      for (const id of ids.slice(0, 30)) edits.push(await store.edit(id, { vector: vectors.next(), subject: 'Ana', event_time: TIMES[Math.floor(random() * 4)]! }));
+      for (const id of ids.slice(0, 30)) edits.push(await store.edit(id, { vector: vectors.next(), subject: 'Ana', event_time: TIMES[Math.floor(random() * 4)]!, ...(random() < 0.3 && { scope: 'Atlas' }) }));
       const deletes = [];
       for (const id of ids.slice(30, 70)) deletes.push(await store.delete(id));
       await store.add({ text: 'a late one', subject: 'user', vector: vectors.next() });
@@ -77,7 +80,7 @@ describe('the vector mirror answers as LanceDB does', () => {
       // A write that goes around the store (as a benchmark's bulk load does), then the maintenance that follows one.
       const now = new Date().toISOString();
       await store.tables.memories.add(
-        Array.from({ length: 20 }, (_, i) => ({ id: `bulk-${i}`, text: `bulk ${i}`, vector: Array.from(vectors.next()), subject: 'Marco', event_time: now, created_at: now, updated_at: now, sources: [], version: 1 })),
+        Array.from({ length: 20 }, (_, i) => ({ id: `bulk-${i}`, text: `bulk ${i}`, vector: Array.from(vectors.next()), subject: 'Marco', event_time: now, created_at: now, updated_at: now, sources: [], version: 1, scope: i % 2 ? 'personal' : 'Atlas' })),
       );
       await store.maintain();
       await expectMirrorMatchesLance(store, vectors, random, 'after a bulk load and maintain');

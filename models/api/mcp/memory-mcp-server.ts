@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { clientOrigin } from '../../contract/origins.js';
 import type { RouteOutput } from '../../contract/routes.js';
+import type { McpClientView } from '../../contract/mcp-client-schemas.js';
 import type { MemoryView, OperationView } from '../../contract/schemas.js';
 import { OP_STATUSES } from '../../memory/records.js';
 import type { Dispatch } from '../dispatch.js';
@@ -41,15 +42,19 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       'call remember with a fact the user shares about themselves. Every change waits in the Memory-R1 app, where the user can accept, reject or undo it.',
   });
   const origin = () => clientOrigin(server.server.getClientVersion()?.name);
-  /** Each call first asks the profile's holder whether this client may (the user's switches in Settings), so a change there applies at once. */
+  /**
+   * Each call first asks the profile's holder whether this client may (the user's switches in Settings), so a
+   * change there applies at once; the answer names the one scope the client reads and writes, which every call then carries.
+   */
   const admission = (write: boolean) => dispatch('mcp.admit', { client: origin(), write });
-  const admitted = async (write: boolean, call: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+  const admitted = async (write: boolean, call: (scope: string) => Promise<CallToolResult>): Promise<CallToolResult> => {
     const answer = await admission(write);
-    return answer.ok ? call() : toolResult(answer, () => null);
+    return answer.ok ? call((answer.output as McpClientView).scope) : toolResult(answer, () => null);
   };
-  const admitRead = async () => {
+  const admitRead = async (): Promise<string> => {
     const answer = await admission(false);
     if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+    return (answer.output as McpClientView).scope;
   };
 
   server.registerTool(
@@ -60,7 +65,7 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       inputSchema: { query: z.string().min(1).max(4_000).describe('the question or topic, in words') },
       annotations: { readOnlyHint: true },
     },
-    ({ query }) => admitted(false, async () => toolResult<RouteOutput<'memory.recall'>>(await dispatch('memory.recall', { query }), (out) => ({ memories: out.items.map(memoryFacts) }))),
+    ({ query }) => admitted(false, async (scope) => toolResult<RouteOutput<'memory.recall'>>(await dispatch('memory.recall', { query, scope }), (out) => ({ memories: out.items.map(memoryFacts) }))),
   );
 
   server.registerTool(
@@ -74,8 +79,8 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       },
     },
     ({ text, subject }) =>
-      admitted(true, async () =>
-        toolResult<RouteOutput<'memory.remember'>>(await dispatch('memory.remember', { text, ...(subject ? { subject } : {}), origin: origin() }), (out) => ({
+      admitted(true, async (scope) =>
+        toolResult<RouteOutput<'memory.remember'>>(await dispatch('memory.remember', { text, ...(subject ? { subject } : {}), origin: origin(), scope }), (out) => ({
           operations: out.items.map(operationFacts),
         })),
       ),
@@ -89,7 +94,7 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       inputSchema: { id: z.string().min(1).max(100).describe("the memory's id") },
       annotations: { destructiveHint: true, idempotentHint: false },
     },
-    ({ id }) => admitted(true, async () => toolResult<RouteOutput<'memory.delete'>>(await dispatch('memory.delete', { id, origin: origin() }), operationFacts)),
+    ({ id }) => admitted(true, async (scope) => toolResult<RouteOutput<'memory.delete'>>(await dispatch('memory.delete', { id, origin: origin(), scope }), operationFacts)),
   );
 
   server.registerTool(
@@ -104,8 +109,8 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
       annotations: { readOnlyHint: true },
     },
     ({ limit, status }) =>
-      admitted(false, async () =>
-        toolResult<RouteOutput<'ops.list'>>(await dispatch('ops.list', { limit: limit ?? 20, ...(status ? { status } : {}) }), (out) => ({ operations: out.items.map(operationFacts) })),
+      admitted(false, async (scope) =>
+        toolResult<RouteOutput<'ops.list'>>(await dispatch('ops.list', { limit: limit ?? 20, scope, ...(status ? { status } : {}) }), (out) => ({ operations: out.items.map(operationFacts) })),
       ),
   );
 
@@ -113,15 +118,15 @@ export function createMemoryMcpServer(dispatch: Dispatch): McpServer {
     'memories-by-subject',
     new ResourceTemplate('memory://subject/{subject}', {
       list: async () => {
-        await admitRead();
-        return { resources: (await subjects(dispatch)).map(subjectResource) };
+        const scope = await admitRead();
+        return { resources: (await subjects(dispatch, scope)).map(subjectResource) };
       },
     }),
     { title: 'Memories about a subject', description: 'Every memory about one subject (the user, the assistant, a person), one a line with its time and id.', mimeType: 'text/plain' },
     async (uri, { subject }) => {
-      await admitRead();
+      const scope = await admitRead();
       const name = decodeURIComponent(String(subject));
-      const result = await dispatch('memory.list', { subject: name, limit: SUBJECT_PAGE });
+      const result = await dispatch('memory.list', { subject: name, scope, limit: SUBJECT_PAGE });
       if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
       const page = result.output as RouteOutput<'memory.list'>;
       const lines = page.items.map((m) => `${m.event_time ?? 'undated'}: ${m.text} (id ${m.id})`);
@@ -137,11 +142,11 @@ function subjectResource(subject: string) {
   return { uri: `memory://subject/${encodeURIComponent(subject)}`, name: subject, title: `Memories about ${subject}`, mimeType: 'text/plain' };
 }
 
-/** The subjects of the stored memories (read page by page through `memory.list`, so it works forwarded too). */
-async function subjects(dispatch: Dispatch): Promise<string[]> {
+/** The subjects of the memories in `scope` (read page by page through `memory.list`, so it works forwarded too). */
+async function subjects(dispatch: Dispatch, scope: string): Promise<string[]> {
   const seen = new Set<string>();
   for (let page = 0; page < SUBJECT_SCAN_PAGES; page++) {
-    const result = await dispatch('memory.list', { offset: page * SUBJECT_PAGE, limit: SUBJECT_PAGE });
+    const result = await dispatch('memory.list', { offset: page * SUBJECT_PAGE, limit: SUBJECT_PAGE, scope });
     if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
     const { items, total } = result.output as RouteOutput<'memory.list'>;
     for (const memory of items) seen.add(memory.subject);

@@ -74,10 +74,10 @@ export class MemoryProxy {
   private async complete(req: IncomingMessage, res: ServerResponse, client: string): Promise<void> {
     if (!isJsonContentType(req)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the request as JSON (Content-Type: application/json)');
     const request = parseRequest(await readBody(req, MAX_BODY_BYTES));
-    // The tool's switches in Settings (shared with MCP): off is refused, read-only recalls but never remembers.
+    // The tool's switches in Settings (shared with MCP): off is refused, read-only recalls but never remembers; it reads and writes its scope only.
     const admitted = await this.call<McpClientView>('mcp.admit', { client: clientOrigin(client, 'proxy'), write: false });
     const said = lastUserText(request);
-    const memories = said ? await this.call<{ items: MemoryView[] }>('memory.recall', { query: said.slice(0, MAX_QUERY_CHARS) }) : { items: [] };
+    const memories = said ? await this.call<{ items: MemoryView[] }>('memory.recall', { query: said.slice(0, MAX_QUERY_CHARS), scope: admitted.scope }) : { items: [] };
     const memoryMessage = memoriesSystemMessage(memories.items);
     const gone = new AbortController();
     res.on('close', () => {
@@ -99,13 +99,13 @@ export class MemoryProxy {
       if (!gone.signal.aborted) throw error;
       answered = true;
     } finally {
-      if (answered && said && admitted.access === 'read-write') this.remember(said, client);
+      if (answered && said && admitted.access === 'read-write') this.remember(said, client, admitted.scope);
     }
   }
 
   /** The Memory Manager on the user's message, after the reply (off its critical path). */
-  private remember(text: string, client: string): void {
-    const run = this.call('memory.remember', { text: text.slice(0, MAX_REMEMBER_CHARS), origin: clientOrigin(client, 'proxy') })
+  private remember(text: string, client: string, scope: string): void {
+    const run = this.call('memory.remember', { text: text.slice(0, MAX_REMEMBER_CHARS), origin: clientOrigin(client, 'proxy'), scope })
       .then(() => undefined)
       .catch((error: unknown) => (this.options.onError ?? ((e: unknown) => console.error(`memr1: remembering for ${client} failed:`, e)))(error));
     this.pending.add(run);
