@@ -53,6 +53,11 @@ const detail = () => page.getByRole('complementary', { name: 'Memory details' })
 /** The Memory screen's filter choices, as shown: "personal (1)", "Atlas (2)". */
 const filterLabels = () => scopeFilter().locator('option').allTextContents();
 
+/** The content pane's elements whose right edge is past the window's, as `tag.class`: in the page, where the DOM is. */
+const STICKING_OUT = `[...document.querySelectorAll('main *')]
+  .filter((el) => { const box = el.getBoundingClientRect(); return box.width > 0 && box.right > window.innerWidth + 1; })
+  .map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.'))`;
+
 /**
  * The page at 1280 and 400 px, saved as `<name>-<width>.png`; at each, nothing
  * in the content pane may stick out past the window. Back at 1280 px after.
@@ -63,14 +68,7 @@ async function shoot(name: string): Promise<void> {
     await page.setViewportSize({ width, height: 820 });
     await page.waitForTimeout(400); // the sidebar slides away below 900 px
     await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`) });
-    const sticking = await page.evaluate(() =>
-      [...document.querySelectorAll('main *')]
-        .filter((el) => {
-          const box = el.getBoundingClientRect();
-          return box.width > 0 && box.right > window.innerWidth + 1;
-        })
-        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`),
-    );
+    const sticking = await page.evaluate(STICKING_OUT);
     expect(sticking, `${name} at ${width} px`).toEqual([]);
   }
   await page.setViewportSize({ width: 1280, height: 820 });
