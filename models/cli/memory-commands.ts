@@ -61,9 +61,10 @@ export function registerMemoryCommands(program: Command): void {
     .requiredOption('--subject <subject>', 'whom it is about')
     .option('--time <iso>', 'when it happened (ISO 8601)')
     .option('--source <id...>', 'ids of the messages it came from')
+    .option('--scope <name>', 'the project or tool it belongs to (default personal)')
     .action(
-      run<{ text: string; subject: string; time?: string; source?: string[] }>('create', true, async (store, o, g) => {
-        printOp(g, await store.add({ text: o.text, subject: o.subject, event_time: o.time ?? null, sources: o.source ?? [] }));
+      run<{ text: string; subject: string; time?: string; source?: string[]; scope?: string }>('create', true, async (store, o, g) => {
+        printOp(g, await store.add({ text: o.text, subject: o.subject, event_time: o.time ?? null, sources: o.source ?? [], ...(o.scope !== undefined && { scope: o.scope }) }));
       }),
     );
 
@@ -75,9 +76,10 @@ export function registerMemoryCommands(program: Command): void {
     .option('--subject <subject>')
     .option('--time <iso>')
     .option('--source <id...>')
+    .option('--scope <name>', 'move it to this scope')
     .action(
-      run<{ id: string; text?: string; subject?: string; time?: string; source?: string[] }>('write', true, async (store, o, g) => {
-        printOp(g, await store.edit(o.id, { text: o.text, subject: o.subject, event_time: o.time, sources: o.source }));
+      run<{ id: string; text?: string; subject?: string; time?: string; source?: string[]; scope?: string }>('write', true, async (store, o, g) => {
+        printOp(g, await store.edit(o.id, { text: o.text, subject: o.subject, event_time: o.time, sources: o.source, scope: o.scope }));
       }),
     );
 
@@ -107,10 +109,11 @@ export function registerMemoryCommands(program: Command): void {
     .option('--subject <subject>', 'only memories about this subject')
     .option('--from <iso>', 'only memories from this time on')
     .option('--to <iso>', 'only memories up to this time')
+    .option('--scope <name>', 'only memories of this scope')
     .addOption(new Option('--mode <mode>', 'search mode').choices(['vector', 'text', 'hybrid']).default('vector'))
     .action(
-      run<{ query: string; k: number; subject?: string; from?: string; to?: string; mode: SearchMode }>('read', true, async (store, o, g) => {
-        const results = await store.search(o.query, { k: o.k, mode: o.mode, subject: o.subject, from: o.from, to: o.to });
+      run<{ query: string; k: number; subject?: string; from?: string; to?: string; scope?: string; mode: SearchMode }>('read', true, async (store, o, g) => {
+        const results = await store.search(o.query, { k: o.k, mode: o.mode, subject: o.subject, from: o.from, to: o.to, scope: o.scope });
         if (g.json) printJson(searchView(results));
         else for (const r of results) console.log(`${r.score.toFixed(3)}  ${describeMemory(r.memory)}`);
       }),
@@ -122,9 +125,10 @@ export function registerMemoryCommands(program: Command): void {
     .option('--offset <n>', 'skip this many', numberIn('--offset', { min: 0, max: 1_000_000_000, integer: true }), 0)
     .option('--limit <n>', 'show this many', numberIn('--limit', { min: 1, max: 1000, integer: true }), 50)
     .option('--subject <subject>')
+    .option('--scope <name>', 'only memories of this scope')
     .action(
-      run<{ offset: number; limit: number; subject?: string }>('read', false, async (store, o, g) => {
-        const page = await store.list({ offset: o.offset, limit: o.limit, subject: o.subject });
+      run<{ offset: number; limit: number; subject?: string; scope?: string }>('read', false, async (store, o, g) => {
+        const page = await store.list({ offset: o.offset, limit: o.limit, subject: o.subject, scope: o.scope });
         if (g.json) printJson({ total: page.total, items: page.items.map(withoutVector) });
         else {
           for (const m of page.items) console.log(describeMemory(m));

@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { ScoredMemory } from '../memory/memory-table.js';
 import { withoutVector, type MemoryRecord, type MemoryView, type OperationRecord, type OperationView } from '../memory/records.js';
 
@@ -11,7 +12,8 @@ export function printJson(value: unknown): void {
 
 export function describeMemory(m: MemoryRecord | MemoryView): string {
   const when = m.event_time ? `${m.event_time.slice(0, 10)}: ` : '';
-  return `${m.id}  [${m.subject}] ${when}${m.text}`;
+  const scope = m.scope === DEFAULT_SCOPE ? '' : ` (${m.scope})`;
+  return `${m.id}  [${m.subject}]${scope} ${when}${m.text}`;
 }
 
 export function describeOperation(op: OperationRecord | OperationView): string {

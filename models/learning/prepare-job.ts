@@ -61,8 +61,8 @@ export async function prepareJob(parts: JobParts, agents: readonly LearningAgent
     const samples = await policies.answer.use(async ({ policy, version }) => {
       const acting = new ActingAnswerPolicies(policyFolder(policiesDir, 'answer'), { version, policy });
       try {
-        const distil = async (question: string) => {
-          const distilled = await new AnswerAgent({ store, embedder, policy }).distil(question);
+        const distil = async (question: string, scope: string) => {
+          const distilled = await new AnswerAgent({ store, embedder, policy, scope }).distil(question);
           return { distilled, logits: policy.stateLogits(distilled.state) };
         };
         const checks = await selfCheckSamples({ store, distil }, signals.values());

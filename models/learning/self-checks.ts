@@ -12,8 +12,8 @@ export const MAX_SELF_CHECKS = 50;
 
 export interface SelfCheckParts {
   store: MemoryStore;
-  /** The current Answer Agent's retrieval and distillation (greedy), with its keep logits. */
-  distil(question: string): Promise<{ distilled: AnswerResult; logits: ArrayLike<number> }>;
+  /** The current Answer Agent's retrieval and distillation (greedy) among `scope`'s memories, with its keep logits. */
+  distil(question: string, scope: string): Promise<{ distilled: AnswerResult; logits: ArrayLike<number> }>;
 }
 
 /**
@@ -37,7 +37,8 @@ export async function selfCheckSamples(parts: SelfCheckParts, signals: Iterable<
     const memory = await endorsedMemory(parts.store, signal.target_id);
     if (!memory || seen.has(memory.id)) continue;
     seen.add(memory.id);
-    const { distilled, logits } = await parts.distil(memory.text);
+    // Among the memories of its own scope, as a chat there would retrieve them.
+    const { distilled, logits } = await parts.distil(memory.text, memory.scope);
     const index = distilled.candidates.findIndex((c) => c.id === memory.id);
     if (index >= 0) {
       const kept = distilled.mask.filter((k) => k === 1).length;

@@ -56,6 +56,21 @@ describe('memr1 memory (the CLI, as a separate process)', () => {
     expect(human.stdout).toContain('(1 of 1)');
   });
 
+  it('files memories under scopes: add, list and search by scope, move with edit', async () => {
+    const db = tempDir();
+    const atlas = await json<Op>('memory', 'add', '--db', db, '--subject', 'user', '--text', 'The Atlas deadline is in March.', '--scope', 'Atlas');
+    await json<Op>('memory', 'add', '--db', db, '--subject', 'user', '--text', 'I water the plants on Mondays.');
+    const inAtlas = await json<{ items: Array<{ text: string; scope: string }> }>('memory', 'list', '--db', db, '--scope', 'Atlas');
+    expect(inAtlas.items).toEqual([expect.objectContaining({ text: 'The Atlas deadline is in March.', scope: 'Atlas' })]);
+    const personal = await json<Array<{ text: string }>>('memory', 'search', '--db', db, '--query', 'deadline', '--scope', 'personal');
+    expect(personal.map((m) => m.text)).toEqual(['I water the plants on Mondays.']);
+    await json<Op>('memory', 'edit', '--db', db, '--id', atlas.memory_id, '--scope', 'personal');
+    expect((await memr1('memory', 'list', '--db', db, '--scope', 'Atlas')).stdout).toContain('(0 of 0)');
+    const refused = await memr1('memory', 'add', '--db', db, '--subject', 'user', '--text', 'x', '--scope', "a'b");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/scope/);
+  });
+
   it('exports JSON and Markdown and imports the JSON into another database', async () => {
     const db = tempDir();
     const out = tempDir();

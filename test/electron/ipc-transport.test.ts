@@ -185,7 +185,7 @@ describe('window.memr1 from the preload, over IPC, to the real Assistant', () =>
 describe('fuzz: seeded malformed IPC messages', () => {
   it('each gets a clean refusal (or, with no address to answer, nothing), and the app keeps answering', async () => {
     // The HTTP half of the fuzz is test/api/fuzz.test.ts; these are the same payloads as IPC values, on both channels.
-    const payloads = malformedPayloads(SEED, 8).filter((p) => 'value' in p);
+    const payloads = malformedPayloads(SEED, 10).filter((p) => 'value' in p);
     expect(new Set(payloads.map((p) => p.route))).toEqual(new Set(Object.keys(ROUTES) as RouteName[]));
     // IPC carries structured clones: a value too deeply nested to clone fails in the renderer and never reaches the main process.
     const carried = payloads.filter((p) => canClone(p.value));

@@ -21,7 +21,7 @@ describe('self-checks: a memory the user stands by should answer its own questio
     const policy = BernoulliPolicy.create(ANSWER_FEATURE_DIM);
     try {
       const [tea, piano, gone, rejected] = await Promise.all(
-        ['The user drinks green tea every morning.', 'The user plays the piano on Sundays.', 'The user lived in Berlin.', 'The user hates cats.'].map((text) => store.add({ text, subject: 'user' })),
+        ['The user drinks green tea every morning.', 'The user plays the piano on Sundays.', 'The user lived in Berlin.', 'The user hates cats.'].map((text, i) => store.add({ text, subject: 'user', scope: i === 1 ? 'Atlas' : 'personal' })),
       );
       for (let i = 0; i < 20; i++) await store.add({ text: `The user noted unrelated thing number ${i}.`, subject: 'user' });
       await store.delete(gone!.memory_id!);
@@ -33,22 +33,27 @@ describe('self-checks: a memory the user stands by should answer its own questio
       await feedback.record({ kind: 'op_accepted', target_id: 'no-such-op', value: 1 });
 
       const asked: string[] = [];
-      const distil = async (question: string) => {
-        asked.push(question);
-        const distilled = await new AnswerAgent({ store, embedder, policy }).distil(question);
+      const distil = async (question: string, scope: string) => {
+        asked.push(`${question} (${scope})`);
+        const distilled = await new AnswerAgent({ store, embedder, policy, scope }).distil(question);
         return { distilled, logits: policy.stateLogits(distilled.state) };
       };
       const samples = await selfCheckSamples({ store, distil }, latestSignals(await feedback.all()).values());
-      expect(asked.sort()).toEqual(['The user drinks green tea every morning.', 'The user plays the piano on Sundays.']);
+      // Each in its own scope: the piano memory was told in project Atlas.
+      expect(asked.sort()).toEqual(['The user drinks green tea every morning. (personal)', 'The user plays the piano on Sundays. (Atlas)']);
       expect(samples.map((s) => s.id).sort()).toEqual([`self-check:${piano!.memory_id}`, `self-check:${tea!.memory_id}`].sort());
-      for (const sample of samples) {
-        expect(sample.candidateIds).toHaveLength(23);
+      // Atlas holds the piano memory alone: none of the 22 personal ones is a candidate there.
+      expect(samples.find((s) => s.id === `self-check:${piano!.memory_id}`)!.candidateIds).toEqual([piano!.memory_id]);
+      for (const sample of samples.filter((s) => s.id === `self-check:${tea!.memory_id}`)) {
+        expect(sample.candidateIds).toHaveLength(22);
         expect(sample.terms).toEqual([{ weight: 1, measure: 'f1', ids: [sample.id.slice('self-check:'.length)] }]);
         expect(sample.selfCheck).toBe(true);
         const target = sample.candidateIds.indexOf(sample.terms[0]!.ids[0]!);
         const keepsIt = sample.candidateIds.map((_, i) => (i === target ? 1 : 0));
-        // Keeping everything also holds it, but the precision term scores that 2/24, not 1.
-        expect([answerReward(sample, keepsIt), answerReward(sample, keepsIt.map(() => 1)), answerReward(sample, keepsIt.map((k) => 1 - k))]).toEqual([1, 2 / 24, 0]);
+        // Keeping everything also holds it, but the precision term scores that 2/23, not 1.
+        expect(answerReward(sample, keepsIt)).toBe(1);
+        expect(answerReward(sample, keepsIt.map(() => 1))).toBeCloseTo(2 / 23, 12);
+        expect(answerReward(sample, keepsIt.map((k) => 1 - k))).toBe(0);
         // For the gate: keeping the memory earns +1, keeping each other candidate the chat kept -1/8, under the policy's own keep probabilities.
         const others = sample.outcomes!.filter((o) => o.action !== target);
         expect(sample.outcomes!.find((o) => o.action === target)).toMatchObject({ reward: 1 });
