@@ -128,7 +128,7 @@ describe('web UI: scopes', () => {
     await scopeFilter().selectOption('');
   });
 
-  it('a personal chat is given none of Atlas\'s memories', async () => {
+  it("a personal chat is given none of Atlas's memories; the Atlas chat reopened is still in Atlas; a temporary chat has no scope", async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'New chat' }).click();
     expect(await chatScope().inputValue()).toBe('personal');
     const turn = await sendMessage(page, 'Where do I live?');
@@ -138,6 +138,16 @@ describe('web UI: scopes', () => {
     const history = await call(ui.assistant, 'chat.history', {});
     expect(history.scope).toBe('personal');
     expect(history.messages.flatMap((m) => m.memories ?? []).map((m) => m.text)).not.toContain(LISBON);
+
+    // The Atlas chat, opened again from the sidebar, is still in Atlas.
+    await page.getByRole('list', { name: 'Chats, newest first' }).getByRole('button', { name: /^I moved to Lisbon/ }).click();
+    await expect.poll(() => page.getByTestId('chat-scope').textContent()).toBe('Atlas');
+
+    // A temporary chat has no scope to pick or show: its banner says it reads and writes nothing.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Temporary' }).click();
+    await page.getByRole('status').getByText(/Temporary chat: nothing you say here is remembered/).waitFor();
+    expect(await chatScope().count()).toBe(0);
+    expect(await page.getByTestId('chat-scope').count()).toBe(0);
   });
 
   it('a memory moves to another scope from its details, the counts follow, and Undo moves it back', async () => {
