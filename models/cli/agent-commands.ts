@@ -54,11 +54,12 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--text <text>', 'the message (without --llm it is the fact)')
     .option('--time <iso>', 'when it was said')
     .option('--source <id...>', 'ids of the message(s)')
-    .action(async (opts: AgentCliOptions & { subject: string; text: string; time?: string; source?: string[] }) => {
+    .option('--scope <name>', 'the scope it is told in: only its memories are compared, and new ones go there (default personal)')
+    .action(async (opts: AgentCliOptions & { subject: string; text: string; time?: string; source?: string[]; scope?: string }) => {
       const loaded = await loadManagerPolicy(opts.policies);
       for (const warning of loaded.warnings) console.error(`memr1: ${warning}`);
       await withAgentParts(opts, async ({ store, embedder, llm }) => {
-        const manager = new MemoryManager({ store, embedder, policy: loaded.policy, policyVersion: loaded.version, ...(llm ? { llm } : {}) });
+        const manager = new MemoryManager({ store, embedder, policy: loaded.policy, policyVersion: loaded.version, ...(llm ? { llm } : {}), ...(opts.scope !== undefined && { scope: opts.scope }) });
         const decisions = await manager.ingest({ subject: opts.subject, text: opts.text, time: opts.time ?? null, sources: opts.source ?? [] });
         const operations = decisions.map((d) => ({
           kind: d.op.kind,
@@ -79,14 +80,15 @@ export function registerAgentCommands(program: Command): void {
   addAgentOptions(program.command('ask').description('run the Answer Agent: retrieve 60 memories, keep the relevant ones, and answer (with --llm)'))
     .requiredOption('--query <question>', 'the question')
     .option('--subjects <a,b>', 'two subjects to retrieve 30 candidates each from (as the paper does for two speakers)')
-    .action(async (opts: AgentCliOptions & { query: string; subjects?: string }) => {
+    .option('--scope <name>', 'retrieve among this scope\'s memories only (default personal)')
+    .action(async (opts: AgentCliOptions & { query: string; subjects?: string; scope?: string }) => {
       const loaded = await loadAnswerPolicy(opts.policies);
       for (const warning of loaded.warnings) console.error(`memr1: ${warning}`);
       // Both agents' versions: the kept memories come from banks the manager in use built.
       const policyVersion = { manager: await policyVersionInUse(opts.policies, 'manager'), answer: loaded.version };
       await withAgentParts(opts, async ({ store, embedder, llm }) => {
         const subjects = opts.subjects?.split(',').map((s) => s.trim());
-        const agent = new AnswerAgent({ store, embedder, policy: loaded.policy, ...(llm ? { llm } : {}), ...(subjects ? { subjects } : {}) });
+        const agent = new AnswerAgent({ store, embedder, policy: loaded.policy, ...(llm ? { llm } : {}), ...(subjects ? { subjects } : {}), ...(opts.scope !== undefined && { scope: opts.scope }) });
         const result = await agent.answer(opts.query);
         const kept = result.kept.map((memory) => ({ ...withoutVector(memory), score: result.scores[result.candidates.indexOf(memory)]! }));
         if (opts.json) return printJson({ policy_version: policyVersion, candidates: result.candidates.length, kept, ...(result.answer !== undefined ? { answer: result.answer } : {}) });

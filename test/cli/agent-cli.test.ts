@@ -40,6 +40,13 @@ describe('memr1 ingest / ask / train / policy (the CLI, as a separate process)',
     const asked = await json<{ candidates: number; kept: Array<{ id: string; text: string; score: number }> }>('ask', '--db', db, '--policies', policies, '--query', 'Where does Alice live?');
     expect(asked.candidates).toBe(2);
     expect(asked.kept[0]).toMatchObject({ text: 'Alice lives in Paris. Alice resides in Paris now, near the river.' });
+
+    // In another scope the manager sees none of those: the same news is a new memory there, and only it is retrieved.
+    const atlas = await json<Ingested>('ingest', '--db', db, '--policies', policies, '--subject', 'Alice', '--text', 'Alice resides in Paris now, near the river.', '--scope', 'Atlas');
+    expect(atlas.operations).toEqual([expect.objectContaining({ kind: 'ADD', before: null })]);
+    const askedAtlas = await json<{ candidates: number; kept: Array<{ id: string }> }>('ask', '--db', db, '--policies', policies, '--query', 'Where does Alice live?', '--scope', 'Atlas');
+    expect(askedAtlas.candidates).toBe(1);
+    expect(askedAtlas.kept.map((m) => m.id)).toEqual([atlas.operations[0]!.memory_id]);
   });
 
   it('train writes a checkpoint, a metrics file and makes it current; policy show and rollback manage versions', async () => {
