@@ -7,6 +7,7 @@ import { client } from './client';
 import { modelStatus } from './model-status.svelte';
 import { awaitsReview } from './operations';
 import { refreshReviewQueue } from './review-queue.svelte';
+import { DEFAULT_SCOPE } from './scopes.svelte';
 
 export interface UserEntry {
   role: 'user';
@@ -50,6 +51,8 @@ class ChatSession {
   sessionId: string | null = $state(null);
   /** "Don't remember this": the open chat reads and writes no memory and is not stored. */
   temporary = $state(false);
+  /** The scope the chat reads and writes: chosen before a new chat's first message, fixed from then on. */
+  scope = $state(DEFAULT_SCOPE);
   /** The message to scroll to once shown (a memory's source). */
   focusMessageId: string | null = $state(null);
   /** True from sending until the reply is complete (the memory manager may still be working). */
@@ -89,17 +92,19 @@ class ChatSession {
     const byTurn = managerOperationsByTurn(operations.items);
     this.sessionId = history.messages.length ? history.session_id : null;
     this.temporary = false;
+    this.scope = history.scope;
     this.entries = history.messages.map((message) => entryFrom(message, byTurn));
     this.focusMessageId = focusMessageId;
   }
 
-  /** An empty chat; `temporary`: one that reads and writes no memory. */
+  /** An empty chat, in `personal` until the user picks another scope; `temporary`: one that reads and writes no memory. */
   newChat(temporary = false): void {
     this.#leave();
     this.#loaded = true;
     this.entries = [];
     this.sessionId = null;
     this.temporary = temporary;
+    this.scope = DEFAULT_SCOPE;
   }
 
   send(text: string): void {
@@ -110,7 +115,9 @@ class ChatSession {
     this.entries.push({ role: 'assistant', key, text: '', turnId: null, messageId: null, feedback: null, memories: [], operations: null, state: 'thinking', error: null });
     // The pushed object is wrapped in a reactive proxy: changes must go through the array's copy.
     const reply = this.entries.at(-1) as AssistantEntry;
-    const input = { text, session_id: this.sessionId, ...(this.temporary ? { temporary: true } : {}) };
+    // The scope goes with every turn, not just the first: a first turn that failed before the engine kept the
+    // conversation would otherwise leave the next one in `personal`. The engine refuses a scope that differs.
+    const input = { text, session_id: this.sessionId, ...(this.temporary ? { temporary: true } : { scope: this.scope }) };
     this.#cancel = client.stream('chat.send', input, (event) => {
       applyEvent(reply, event);
       if (event.type === 'done' || event.type === 'error') modelStatus.refresh();
