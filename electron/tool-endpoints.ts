@@ -2,7 +2,6 @@ import { stableMcpToken } from '../models/api/mcp-token-file.js';
 import type { ProfileHost } from '../models/api/profile-host.js';
 import { announceServe } from '../models/api/serve-discovery.js';
 import { startToolServer, type ToolServer } from '../models/api/tool-server.js';
-import { profileLayout } from '../models/util/profile-layout.js';
 
 /** The desktop app's endpoints for other tools, and how to take them down. */
 export interface DesktopToolEndpoints {
@@ -18,7 +17,7 @@ export interface DesktopToolEndpoints {
  * `memr1 mcp` relays to it rather than refusing a held profile.
  */
 export async function openDesktopToolEndpoints(host: ProfileHost, port: number | undefined): Promise<DesktopToolEndpoints> {
-  const mcpToken = await stableMcpToken(profileLayout(host.profileDir).mcpToken);
+  const mcpToken = await stableMcpToken(host.profileDir);
   const server = await startToolServer({ dispatch: host.dispatch, mcpToken, proxy: host.proxyOptions(), ...(port !== undefined ? { port } : {}) });
   if (server.notice) console.error(`memr1: ${server.notice}`);
   const withdraw = announceServe(host.profileDir, server.mcpUrl, mcpToken, 'desktop');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { profileLayout } from '../util/profile-layout.js';
 import { FileSecretStore } from './secret-store.js';
 
 /**
@@ -7,8 +8,8 @@ import { FileSecretStore } from './secret-store.js';
  * the memory tools only, never the app's own API. Delete the file to make a
  * new one (every configured tool then needs the new token).
  */
-export async function stableMcpToken(path: string): Promise<string> {
-  const file = new FileSecretStore(path);
+export async function stableMcpToken(profileDir: string): Promise<string> {
+  const file = new FileSecretStore(profileLayout(profileDir).mcpToken);
   const kept = await file.get();
   if (kept) return kept;
   const token = randomBytes(32).toString('base64url');

@@ -3,7 +3,6 @@ import { ProfileHost } from '../api/profile-host.js';
 import { startWebServer } from '../api/http-server.js';
 import { stableMcpToken } from '../api/mcp-token-file.js';
 import { announceServe } from '../api/serve-discovery.js';
-import { profileLayout } from '../util/profile-layout.js';
 import { defaultProfileDir } from './paths.js';
 import { numberIn } from './numbers.js';
 
@@ -22,7 +21,7 @@ export function registerServeCommand(program: Command): void {
       const assistant = await ProfileHost.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
       for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
       // The MCP token is the profile's, kept across runs: a configured tool keeps working after a restart.
-      const server = await stableMcpToken(profileLayout(assistant.profileDir).mcpToken)
+      const server = await stableMcpToken(assistant.profileDir)
         .then((mcpToken) => startWebServer({ assistant, proxy: assistant.proxyOptions(), mcpToken, port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }))
         .catch(async (error: unknown) => {
           await assistant.close();

@@ -148,10 +148,11 @@ describe('the desktop app serves other tools on 127.0.0.1 (/mcp and /v1, as web 
     expect(stderr()).toMatch(/relaying to the desktop app \(pid \d+/);
     const review = (await invoke('ops.list', { status: 'applied' })) as { ok: true; output: { items: OperationFacts[] } };
     expect(review.output.items).toContainEqual(expect.objectContaining({ op_id: operations[0]!.op_id, origin: expect.stringMatching(/^mcp:Relayed Host\//) }));
-    await client.close();
 
     expect(await quit()).toBe(0);
     expect(existsSync(discovery)).toBe(false);
+    // The app is gone: a call says so, and what to do.
+    await expect(client.callTool({ name: 'search_memories', arguments: { query: 'tea' } })).rejects.toThrow(/the desktop app \(pid \d+.*restart this MCP server/);
   });
 });
 
