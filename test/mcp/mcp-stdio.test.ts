@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -90,6 +90,15 @@ describe('memr1 mcp (stdio, a separate process)', () => {
     const served = await serve(profileDir);
     const discovery = join(profileDir, 'serve.json');
     expect(statSync(discovery).mode & 0o777).toBe(0o600);
+    // Serve's MCP token is the profile's kept one (the desktop app uses the same), and Settings reads it over the page's API.
+    const tokenFile = join(profileDir, 'mcp-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(await (await postApi(served, 'tools.endpoints', { reveal_token: true })).json()).toEqual({
+      mcp_url: `http://127.0.0.1:${served.port}/mcp`,
+      mcp_token: readFileSync(tokenFile, 'utf8'),
+      proxy_url: `http://127.0.0.1:${served.port}/v1`,
+      notice: null,
+    });
 
     const { client, stderr } = await launchMcp(profileDir, 'Forwarded Host');
     const { operations } = await toolValue<{ operations: OperationFacts[] }>(client, 'remember', { text: 'My favourite tea is genmaicha.' });
