@@ -10,8 +10,11 @@ export type RouteHandlers = {
   [R in StreamRouteName]: (input: ParsedInput<R>, emit: (event: RouteEvent<R>) => void, signal: AbortSignal) => Promise<void>;
 };
 
-/** Routes that close and reopen the profile's memory, or must answer while it cannot open: the `ProfileHost` serves them, not the `Assistant`. */
-export type HostRouteName = 'store.versions' | 'store.restore';
+/**
+ * Routes the `Assistant` does not serve: those that close and reopen the profile's memory, or must answer while it
+ * cannot open (the `ProfileHost` serves them), and where other tools reach it (the transport that listens for them).
+ */
+export type HostRouteName = 'store.versions' | 'store.restore' | 'tools.endpoints';
 
 /** A unary route's output, or (for a stream, whose events went to `emit`) null; or why the call was refused. */
 export type ApiResult = { ok: true; output: unknown } | { ok: false; error: ApiErrorBody };

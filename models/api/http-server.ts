@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { toApiError } from '../contract/api-error.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatch } from './dispatch.js';
-import { McpHttpEndpoint } from './mcp/http-endpoint.js';
-import { MemoryProxy, type MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
+import { listenGuarded } from './guarded-listener.js';
+import { refuse, sendJson } from './json-reply.js';
+import type { MemoryProxyOptions } from './openai-proxy/memory-proxy.js';
 import { bodyLimit, isRouteName } from '../contract/routes.js';
-import type { ApiErrorBody } from '../contract/schemas.js';
 import { readBody } from './read-body.js';
-import { SECURITY_HEADERS } from './security-headers.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
-import { HTTP_STATUS, hostAllowed, hostRepeated, isJsonContentType, tokenMatches } from './web-guards.js';
+import { ToolEndpoints } from './tool-endpoints.js';
+import { withToolEndpointsRoute } from './tool-endpoints-route.js';
+import { HTTP_STATUS, isJsonContentType, tokenMatches } from './web-guards.js';
 
 export interface WebServerOptions {
   /** What answers the routes: an `Assistant`, or anything with its `dispatch`. */
@@ -41,44 +40,26 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-type Reply = { status: number; body: unknown };
-
-const refuse = (code: ApiErrorBody['code'], message: string): Reply => ({ status: HTTP_STATUS[code], body: { error: { code, message } } });
-
 /**
  * Web mode (DESIGN §8): `POST /api/<route>` with a JSON body answers JSON,
- * or Server-Sent Events for a stream route; `/mcp` is MCP over streamable
- * HTTP (its own token, `mcp/http-endpoint.ts`); `/v1/…` is the
- * OpenAI-compatible memory proxy (a key per client,
- * `openai-proxy/memory-proxy.ts`); everything else is the built UI.
- * Each request is checked in order (one Host, an allowed one, then method, token, content type,
- * size, JSON), and each payload is validated by the route table.
+ * or Server-Sent Events for a stream route; `/mcp` and `/v1/…` are the
+ * tools' endpoints (`tool-endpoints.ts`, shared with the desktop app);
+ * everything else is the built UI. Each request is checked in order (one
+ * Host, an allowed one, then method, token, content type, size, JSON), and
+ * each payload is validated by the route table.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('base64url');
   const staticDir = options.staticDir ?? defaultStaticDir();
-  const { dispatch } = options.assistant;
   const mcpToken = options.mcpToken ?? randomBytes(32).toString('base64url');
-  const mcp = new McpHttpEndpoint(dispatch, mcpToken);
-  const proxy = options.proxy && new MemoryProxy({ ...options.proxy, dispatch });
-  let port = 0;
+  const tools = new ToolEndpoints({ dispatch: options.assistant.dispatch, mcpToken, proxy: options.proxy });
+  let origin = '';
+  const dispatch = withToolEndpointsRoute(options.assistant.dispatch, () => ({ mcpUrl: `${origin}/mcp`, mcpToken, proxyUrl: tools.hasProxy ? `${origin}/v1` : null, notice: null }));
 
-  const server = createServer((req, res) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      const body = toApiError(error);
-      sendJson(res, { status: HTTP_STATUS[body.code], body: { error: body } });
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (hostRepeated(req)) return sendJson(res, refuse('BAD_INPUT', 'the request has more than one Host header'));
-    if (!hostAllowed(req, host, port)) return sendJson(res, refuse('BAD_HOST', `this server answers to 127.0.0.1:${port} and localhost:${port} only`));
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    if (pathname === '/mcp') return mcp.handle(req, res);
-    if (proxy && pathname.startsWith('/v1/')) return proxy.handle(req, res, pathname);
+  async function handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const tool = tools.handle(req, res, pathname);
+    if (tool) return tool;
     if (pathname !== '/api' && !pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, refuse('METHOD_NOT_ALLOWED', 'pages are read with GET'), { allow: 'GET, HEAD' });
       return serveStatic(staticDir, pathname, res, req.method === 'HEAD');
@@ -113,31 +94,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     sendJson(res, { status: 200, body: result.output });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const listener = await listenGuarded(host, [options.port ?? 0], handle);
+  origin = listener.origin;
   return {
-    url: `http://${urlHost}:${port}/#token=${token}`,
-    port,
+    url: `${origin}/#token=${token}`,
+    port: listener.port,
     token,
-    mcpUrl: `http://${urlHost}:${port}/mcp`,
+    mcpUrl: `${origin}/mcp`,
     mcpToken,
     close: async () => {
-      await mcp.close();
-      await proxy?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await tools.close();
+      await listener.close();
     },
   };
-}
-
-function sendJson(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
 }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ProfileHost } from '../api/profile-host.js';
 import { startWebServer } from '../api/http-server.js';
+import { stableMcpToken } from '../api/mcp-token-file.js';
 import { announceServe } from '../api/serve-discovery.js';
 import { defaultProfileDir } from './paths.js';
 import { numberIn } from './numbers.js';
@@ -19,10 +20,13 @@ export function registerServeCommand(program: Command): void {
       // A damaged memory database still serves: the Settings screen shows it and restores it.
       const assistant = await ProfileHost.open({ profileDir: opts.profile, ...(opts.locomoData ? { locomoData: opts.locomoData } : {}) });
       for (const warning of assistant.warnings) console.error(`memr1: ${warning}`);
-      const server = await startWebServer({ assistant, proxy: assistant.proxyOptions(), port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }).catch(async (error: unknown) => {
-        await assistant.close();
-        throw error;
-      });
+      // The MCP token is the profile's, kept across runs: a configured tool keeps working after a restart.
+      const server = await stableMcpToken(assistant.profileDir)
+        .then((mcpToken) => startWebServer({ assistant, proxy: assistant.proxyOptions(), mcpToken, port: opts.port, host: opts.host, ...(opts.static ? { staticDir: opts.static } : {}) }))
+        .catch(async (error: unknown) => {
+          await assistant.close();
+          throw error;
+        });
       // `memr1 mcp` on this profile finds this process here and forwards to it (announced before the address is printed, so whoever reads it finds the file).
       const withdraw = announceServe(assistant.profileDir, `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}`, server.token);
       console.log(`memr1: serving ${assistant.profileDir} at ${server.url}`);

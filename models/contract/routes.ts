@@ -11,6 +11,7 @@ import { AnswerFeedbackView, LEARNING_AGENTS, LearningSettings, PolicyVersionVie
 import { MCP_ACCESS, McpClientView } from './mcp-client-schemas.js';
 import { CLIENT_ORIGIN_PATTERN } from './origins.js';
 import { ScopeName } from './scopes.js';
+import { ToolEndpointsView } from './tool-endpoints-schemas.js';
 import { ChatEvent, ChatMessageView, ChatSessionView, DEVICE_CHOICES, RestoreReportView, TableVersionsView, MAX_SYSTEM_PROMPT_CHARS, DownloadEvent, MemoryView, OperationView, Settings, StoreHealthView, THEMES } from './schemas.js';
 
 // Bounds at the boundary; the store checks content (control characters, broken Unicode, dates) itself.
@@ -162,6 +163,8 @@ export const ROUTES = {
   'mcp.configure_client': unary(z.strictObject({ name: z.string().min(1).max(100), enabled: z.boolean().optional(), access: z.enum(MCP_ACCESS).optional(), scope: ScopeName.optional() }), McpClientView),
   /** Asked by the MCP server before each call: records the client, and refuses (CONFLICT) one the user turned off, or a write by a read-only one. */
   'mcp.admit': unary(z.strictObject({ client: clientOrigin, write: z.boolean() }), McpClientView),
+  /** Where other tools reach the memory (`/mcp`, `/v1`); answered by the transport that serves them, not the profile. */
+  'tools.endpoints': unary(z.strictObject({ reveal_token: z.boolean().default(false) }), ToolEndpointsView),
 
   'settings.get': unary(noInput, Settings),
   'settings.update': unary(

@@ -18,10 +18,12 @@ export interface ProfileLayout {
   apiKey: string;
   /** Other tools' keys for the OpenAI-compatible memory proxy (hashes only, mode 0600). */
   clients: string;
+  /** The token MCP clients send to `/mcp` (mode 0600), kept across runs so a configured tool keeps working. */
+  mcpToken: string;
 }
 
 export function profileLayout(dir: string): ProfileLayout {
-  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json'), conversations: join(dir, 'conversations.jsonl'), apiKey: join(dir, 'api-key'), clients: join(dir, 'clients.json') };
+  return { dir, memory: join(dir, 'memory'), models: join(dir, 'models'), policies: join(dir, 'policies'), settings: join(dir, 'settings.json'), conversations: join(dir, 'conversations.jsonl'), apiKey: join(dir, 'api-key'), clients: join(dir, 'clients.json'), mcpToken: join(dir, 'mcp-token') };
 }
 
 /** The default profile's folder: `$MEMR1_HOME/profiles/default`, `$MEMR1_HOME` defaulting to `~/.memr1`. */

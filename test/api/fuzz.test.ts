@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileHost } from '../../models/api/profile-host.js';
 import { startWebServer, type WebServer } from '../../models/api/http-server.js';
+import { withToolEndpointsRoute } from '../../models/api/tool-endpoints-route.js';
 import { ROUTES, type RouteName } from '../../models/contract/routes.js';
 import { API_ERROR_CODES } from '../../models/contract/schemas.js';
 import { scriptedAssistantModel } from '../helpers/assistant.js';
@@ -71,9 +72,11 @@ describe('fuzz: seeded malformed payloads for every route', () => {
     const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys for you'); } });
     const extra = [undefined, Number.NaN, 10n, new Date(0), new Map([['text', 'x']]), new Uint8Array(3), () => 1, Symbol('s'), hostile, Object.create(null)];
     for (const route of Object.keys(ROUTES) as RouteName[]) for (const value of extra) payloads.push({ route, kind: 'odd value', body: '', contentType: undefined, value });
+    // As the desktop app's IPC serves it: the profile's routes, and `tools.endpoints` (no endpoints open here).
+    const dispatch = withToolEndpointsRoute(assistant.dispatch, () => undefined);
     for (const payload of payloads) {
       const events: unknown[] = [];
-      const result = await assistant.dispatch(payload.route, payload.value, (event) => events.push(event));
+      const result = await dispatch(payload.route, payload.value, (event) => events.push(event));
       const context = `${payload.route} (${payload.kind})`;
       // A key-less object (Object.create(null), a Date, a Map) is `{}` to a route that needs no input: a valid call.
       if (result.ok) {

@@ -30,7 +30,8 @@ afterEach(() => {
 });
 
 const profileDir = () => join(electron.app.userData, 'profiles', 'default');
-const start = async () => startDesktopApp({ assistant: { embedder: await realEmbedder(), chatModel: scriptedAssistantModel() }, rendererDir: defaultStaticDir() });
+// Any free port for the tools' endpoints: the usual one may be a real app's on this machine (desktop-tools.test.ts covers it).
+const start = async () => startDesktopApp({ assistant: { embedder: await realEmbedder(), chatModel: scriptedAssistantModel() }, rendererDir: defaultStaticDir(), toolPort: 0 });
 const invoke = (route: string, input: unknown) => electron.ipcMain.invoke(IPC_CHANNELS.invoke, ipcEvent(electron.windows[0]!.webContents), route, input) as Promise<ApiResult>;
 
 /** Quits as the user would, and waits for the app to exit. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProfileHost } from '../../models/api/profile-host.js';
+import { withToolEndpointsRoute } from '../../models/api/tool-endpoints-route.js';
 import type { Transport } from '../../models/contract/bridge.js';
 import type { ApiResult, Dispatch } from '../../models/api/dispatch.js';
 import { ROUTES, type RouteName } from '../../models/contract/routes.js';
@@ -46,7 +47,8 @@ beforeEach(() => {
     calls.push({ route, signal, result });
     return result;
   };
-  transport = serveIpc(dispatch);
+  // As the desktop app serves it: `tools.endpoints` is its own (here with no endpoints open).
+  transport = serveIpc(withToolEndpointsRoute(dispatch, () => undefined));
   page = new FakeWebContents();
 });
 

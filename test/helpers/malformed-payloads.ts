@@ -62,6 +62,7 @@ export const VALID_INPUTS: Record<RouteName, Record<string, unknown>> = {
   'mcp.clients': {},
   'mcp.configure_client': { name: 'no-such-client', enabled: false },
   'mcp.admit': { client: 'mcp:fuzz', write: false },
+  'tools.endpoints': { reveal_token: true },
   'settings.get': {},
   'settings.update': { theme: 'dark' },
 };

@@ -41,4 +41,36 @@ describe('another tool in the app (browser)', () => {
     await ui.screenshot('settings-mcp-clients');
     expect(ui.pageErrors).toEqual([]);
   });
+
+  it('shows where tools reach the memory: the MCP address, the token only when asked for (and copied without showing it), and the proxy', async () => {
+    const { page, web } = ui;
+    const origin = new URL(web.mcpUrl).origin;
+    await navButton(page, 'Settings').click();
+    const where = page.getByLabel('Where tools reach your memory', { exact: true });
+    await where.getByText(web.mcpUrl, { exact: true }).waitFor();
+    await where.getByText(`${origin}/v1`, { exact: true }).waitFor();
+    expect(await where.textContent()).not.toContain(web.mcpToken);
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    await where.getByRole('button', { name: 'Copy the MCP token' }).click();
+    await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe(web.mcpToken);
+    expect(await where.textContent()).not.toContain(web.mcpToken);
+
+    await where.getByRole('button', { name: 'Show the MCP token' }).click();
+    await where.getByText(web.mcpToken, { exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Tools using your memory' }).scrollIntoViewIfNeeded();
+    await ui.screenshot('settings-tool-endpoints-1280');
+    // The narrow layout: the rows stack, the token wraps, and nothing overflows the window.
+    await page.setViewportSize({ width: 400, height: 820 });
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await navButton(page, 'Settings').click();
+    await page.locator('#sidebar').waitFor({ state: 'hidden' });
+    await where.getByText(web.mcpToken, { exact: true }).scrollIntoViewIfNeeded();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(400);
+    await ui.screenshot('settings-tool-endpoints-400');
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await where.getByRole('button', { name: 'Hide the MCP token' }).click();
+    await expect.poll(() => where.textContent()).not.toContain(web.mcpToken);
+    expect(ui.pageErrors).toEqual([]);
+  });
 });

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Assistant } from '../../models/api/assistant.js';
 import { call } from '../helpers/assistant.js';
@@ -14,28 +12,19 @@ import { useTempDirs } from '../helpers/temp-dir.js';
 import { runMemr1 } from '../helpers/memr1-cli.js';
 import { postApi } from '../helpers/web-client.js';
 import { callTool, toolValue, type OperationFacts } from './mcp-client.js';
+import { launchMcp as launchStdioMcp, MEMR1_BIN as BIN } from './mcp-launch.js';
 
 const tempDir = useTempDirs();
-const BIN = fileURLToPath(new URL('../../bin/memr1.js', import.meta.url));
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** `memr1 mcp` as a host launches it (the compiled build), driven by the SDK's own client; its stderr is collected. */
+/** `memr1 mcp` as a host launches it, closed after the test. */
 async function launchMcp(profileDir: string, clientName: string): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', '--profile', profileDir],
-    env: { ...(process.env as Record<string, string>), MEMR1_HOME: join(profileDir, 'home') },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: clientName, version: '1.0.0' });
-  await client.connect(transport);
-  cleanups.push(() => client.close());
-  return { client, stderr: () => stderr };
+  const launched = await launchStdioMcp(profileDir, clientName);
+  cleanups.push(() => launched.client.close());
+  return launched;
 }
 
 /** `memr1 serve` on the profile, with the address and token it prints. */
@@ -101,6 +90,15 @@ describe('memr1 mcp (stdio, a separate process)', () => {
     const served = await serve(profileDir);
     const discovery = join(profileDir, 'serve.json');
     expect(statSync(discovery).mode & 0o777).toBe(0o600);
+    // Serve's MCP token is the profile's kept one (the desktop app uses the same), and Settings reads it over the page's API.
+    const tokenFile = join(profileDir, 'mcp-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(await (await postApi(served, 'tools.endpoints', { reveal_token: true })).json()).toEqual({
+      mcp_url: `http://127.0.0.1:${served.port}/mcp`,
+      mcp_token: readFileSync(tokenFile, 'utf8'),
+      proxy_url: `http://127.0.0.1:${served.port}/v1`,
+      notice: null,
+    });
 
     const { client, stderr } = await launchMcp(profileDir, 'Forwarded Host');
     const { operations } = await toolValue<{ operations: OperationFacts[] }>(client, 'remember', { text: 'My favourite tea is genmaicha.' });
@@ -122,14 +120,14 @@ describe('memr1 mcp (stdio, a separate process)', () => {
     expect(alone.stderr()).toContain(`opened ${profileDir}`);
   });
 
-  it('refuses, saying what to do, while a process with no API to forward to (the desktop app) holds the profile', async () => {
+  it('refuses, saying what to do, while a process that announced nothing to forward to (another memr1 command) holds the profile', async () => {
     const profileDir = tempDir();
     const holder = await Assistant.open({ profileDir, embedder: await realEmbedder() });
     cleanups.push(() => holder.close());
     const result = await runMemr1(join(profileDir, 'home'), ['mcp', '--profile', profileDir]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/in use by another process \(pid \d+.*offers no API to forward to \(the desktop app.*memr1 serve --profile.*\[PROFILE_LOCKED\]/s);
+    expect(result.stderr).toMatch(/in use by another process \(pid \d+.*offers nothing to forward to \(another memr1 command.*memr1 serve --profile.*\[PROFILE_LOCKED\]/s);
   });
 });
 

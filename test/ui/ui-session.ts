@@ -48,7 +48,7 @@ export async function startUiSession(options: Omit<AssistantOptions, 'profileDir
     await seed?.(join(dir, 'profile')); // data a profile already holds, written before the app opens it
     const assistant = await ProfileHost.open({ profileDir: join(dir, 'profile'), embedder: await realEmbedder(), ...assistantOptions });
     cleanups.push(() => assistant.close());
-    const web = await startWebServer({ assistant, staticDir });
+    const web = await startWebServer({ assistant, staticDir, proxy: assistant.proxyOptions() }); // as `memr1 serve`
     cleanups.push(() => web.close());
     if (!existsSync(CHROMIUM)) throw new Error(`the browser tests drive Debian's Chromium at ${CHROMIUM}, which is missing: install it with \`apt-get install -y chromium\` (as .ci/run does)`);
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });

@@ -32,7 +32,7 @@ export class McpHttpEndpoint {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!tokenMatches(req, this.token)) {
-      return reply(res, 401, { error: { code: 'UNAUTHORIZED', message: 'missing or wrong MCP token: send "Authorization: Bearer <token>" with the MCP token `memr1 serve` printed' } });
+      return reply(res, 401, { error: { code: 'UNAUTHORIZED', message: 'missing or wrong MCP token: send "Authorization: Bearer <token>" with the MCP token shown in Memory-R1 (Settings, Tools using your memory) or printed by `memr1 serve`' } });
     }
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
