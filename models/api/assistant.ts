@@ -165,7 +165,8 @@ export class Assistant {
     const layout = profileLayout(options.profileDir);
     mkdirSync(layout.dir, { recursive: true });
     const current = { settings: await loadSettings(layout.settings) };
-    const inner = options.embedder ?? (await createEmbedder(current.settings.embedder));
+    // The app's event loop serves the chat: its embedding workers run below it (use-lite-pool.ts).
+    const inner = options.embedder ?? (await createEmbedder(current.settings.embedder, { background: true }));
     const embedder = new CachingEmbedder(inner, EMBEDDING_CACHE_ENTRIES);
     let store: MemoryStore | undefined;
     try {

@@ -1,7 +1,8 @@
+import { createHistogram } from 'node:perf_hooks';
 import type { Embedder } from '../embed/embedder.js';
 import { UseLiteEmbedder } from '../embed/use-lite.js';
 import type { UseLitePool } from '../embed/use-lite-pool.js';
-import { quantile, round } from './stats.js';
+import { round } from './stats.js';
 
 export interface EmbedFigures {
   embedder: string;
@@ -18,6 +19,13 @@ export interface EmbedFigures {
   /** The calling thread's longest stretches without an event-loop turn while chat queries are embedded one at a time on the pool. */
   query_block_p99_ms: number;
   query_block_max_ms: number;
+  /**
+   * The floor: the same ticker for as long, with the queries replaced by waits of the same length (nothing embedded).
+   * On a shared two-core machine the scheduler alone leaves gaps of a few milliseconds.
+   */
+  idle_block_max_ms: number;
+  /** Whether the pool's workers run below the main thread's OS priority, or why not. */
+  workers_priority: string;
   /** The same queries embedded on the calling thread, as the chat did before the pool. */
   single_thread_query_block_max_ms: number;
 }
@@ -50,6 +58,7 @@ export async function measureEmbedding(pool: UseLitePool, count: number, onProgr
   await pool.embed(texts);
   const pooled = texts.length / ((performance.now() - started) / 1000);
   const poolBlock = await queryBlock(pool);
+  const idleBlock = await idleBlockLike(poolBlock.elapsedMs);
   onProgress?.('embed: pool', 1, 1);
 
   const direct = await UseLiteEmbedder.load();
@@ -73,6 +82,8 @@ export async function measureEmbedding(pool: UseLitePool, count: number, onProgr
       speedup: round(pooled / single, 2),
       query_block_p99_ms: poolBlock.p99,
       query_block_max_ms: poolBlock.max,
+      idle_block_max_ms: idleBlock.max,
+      workers_priority: (await pool.priority()).reason,
       single_thread_query_block_max_ms: directBlock.max,
     };
   } finally {
@@ -84,22 +95,41 @@ export async function measureEmbedding(pool: UseLitePool, count: number, onProgr
  * The longest stretches without an event-loop turn while chat-like questions
  * are embedded one at a time, from a `setImmediate` ticker. (Node's
  * `monitorEventLoopDelay` misses the calling-thread encoder: TF.js chains
- * promises, so its timer never fires until all the queries are done.)
+ * promises, so its timer never fires until all the queries are done.) The
+ * gaps go into a native histogram: a JavaScript array of every gap (a
+ * million ticks a run) grew by copying and its garbage collections were
+ * most of the longest "blocks" measured.
  */
-async function queryBlock(embedder: Embedder): Promise<{ p99: number; max: number }> {
+async function queryBlock(embedder: Embedder): Promise<{ p99: number; max: number; elapsedMs: number }> {
   const questions = sentences(QUERIES, 30_000).map((s) => `What do you remember about ${s}?`);
-  const gaps: number[] = [];
-  let last = performance.now();
+  return tickerGaps(async () => {
+    for (const question of questions) await embedder.embed([question]);
+  });
+}
+
+/** The same ticker over `ms` of waiting in slices (as one query after another), embedding nothing: the machine's own gaps. */
+function idleBlockLike(ms: number): Promise<{ max: number }> {
+  const slices = QUERIES;
+  return tickerGaps(async () => {
+    for (let i = 0; i < slices; i++) await new Promise((resolve) => setTimeout(resolve, ms / slices));
+  });
+}
+
+async function tickerGaps(work: () => Promise<void>): Promise<{ p99: number; max: number; elapsedMs: number }> {
+  const gaps = createHistogram();
+  let last = process.hrtime.bigint();
   let ticking = true;
   const tick = () => {
-    const now = performance.now();
-    gaps.push(now - last);
+    const now = process.hrtime.bigint();
+    gaps.record(now > last ? now - last : 1n);
     last = now;
     if (ticking) setImmediate(tick);
   };
+  const started = performance.now();
   setImmediate(tick);
-  for (const question of questions) await embedder.embed([question]);
+  await work();
   ticking = false;
+  const elapsedMs = performance.now() - started;
   await new Promise((resolve) => setImmediate(resolve));
-  return { p99: round(quantile(gaps, 0.99), 1), max: round(gaps.reduce((a, b) => Math.max(a, b), 0), 1) };
+  return { p99: round(gaps.percentile(99) / 1e6, 1), max: round(gaps.max / 1e6, 1), elapsedMs };
 }

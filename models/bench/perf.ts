@@ -97,8 +97,8 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     for (const size of options.sizes) report.retrieval[String(size)] = await measureRetrieval(size, options);
   }
   if (wanted('llm')) report.llm = await measureLlm(options.llmGenerations, options.onProgress);
-  // The app's embedder: USE-lite on the worker pool (create-embedder.ts).
-  const embedder = UseLitePool.start();
+  // The app's embedder: USE-lite on the worker pool, below the main thread's priority as in the app (assistant.ts).
+  const embedder = UseLitePool.start(undefined, undefined, { background: true });
   try {
     if (wanted('embed')) report.embed = await measureEmbedding(embedder, options.sentences, options.onProgress);
     if (wanted('rl')) report.rl = await measureRl(embedder, options.onProgress);

@@ -15,14 +15,15 @@ export const DEFAULT_EMBEDDER = 'use-lite';
  * `use-lite` runs on worker threads (`workers`, default one per core up to
  * four): a query's embedding never blocks the calling thread's event loop
  * (the chat's), and bulk embedding (imports, LoCoMo runs) uses every core.
- * The others batch on their own.
+ * `background` (the app) runs those workers below the main thread's OS
+ * priority. The others batch on their own.
  *
  * Each kind is imported when it is asked for: TensorFlow.js and
  * transformers.js (onnxruntime) take seconds to load, and a process needs one
  * of them at most.
  */
-export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number } = {}): Promise<Embedder> {
-  if (spec === 'use-lite') return (await import('./use-lite-pool.js')).UseLitePool.start(options.workers);
+export async function createEmbedder(spec: string = DEFAULT_EMBEDDER, options: { workers?: number; background?: boolean } = {}): Promise<Embedder> {
+  if (spec === 'use-lite') return (await import('./use-lite-pool.js')).UseLitePool.start(options.workers, undefined, { background: options.background ?? false });
   const transformers = /^transformers:(.+)$/.exec(spec);
   if (transformers) return (await import('./transformers-embedder.js')).TransformersEmbedder.load(transformers[1]!);
   const openai = /^openai:(.+)#(.+)$/.exec(spec);

@@ -6,7 +6,7 @@ import { packageRoot } from '../util/package-root.js';
 import { chunk, type Embedder } from './embedder.js';
 import { USE_LITE_ID } from './use-lite.js';
 import type { TfBackendInfo } from '../util/tf-backend.js';
-import type { EmbedReply, EmbedRequest, WorkerReady } from './use-lite-worker.js';
+import type { EmbedReply, EmbedRequest, EmbedWorkerData, WorkerReady } from './use-lite-worker.js';
 
 /** The compiled worker script (always the built one: a worker thread runs plain JavaScript). */
 export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed', 'use-lite-worker.js');
@@ -57,27 +57,32 @@ export class UseLitePool implements Embedder {
   private nextId = 0;
   private dispatchScheduled = false;
   private failure: Error | undefined;
-  private readonly ready: Promise<TfBackendInfo>;
+  private readonly ready: Promise<WorkerReady>;
   private failed: (error: Error) => void = () => undefined;
 
   private constructor(private readonly workers: Worker[]) {
     this.idle = [...workers];
-    let loaded: (backend: TfBackendInfo) => void = () => undefined;
+    let loaded: (ready: WorkerReady) => void = () => undefined;
     this.ready = new Promise((resolve, reject) => {
       loaded = resolve;
       this.failed = reject;
     });
     this.ready.catch(() => undefined); // asked for only by benchmarks; a failure also fails every embed
     for (const worker of workers) {
-      worker.on('message', (message: EmbedReply | WorkerReady) => ('backend' in message ? loaded(message.backend) : this.settle(message)));
+      worker.on('message', (message: EmbedReply | WorkerReady) => ('backend' in message ? loaded(message) : this.settle(message)));
       worker.on('error', (error) => this.fail(new Error(`an embedding worker failed: ${error.message}`)));
       worker.on('exit', (code) => this.fail(new Error(`an embedding worker stopped (exit code ${code})`)));
     }
   }
 
-  static start(workers = defaultEmbedWorkers(), file = USE_LITE_WORKER_FILE): UseLitePool {
+  /**
+   * `background`: the workers run below the main thread's OS priority (Linux), for a process whose event loop
+   * serves a chat (the app); batch work (LoCoMo, imports on the command line) keeps the default, so that its
+   * embedding is not held back by whatever else the machine runs.
+   */
+  static start(workers = defaultEmbedWorkers(), file = USE_LITE_WORKER_FILE, { background = false } = {}): UseLitePool {
     if (!existsSync(file)) throw new Error(`the embedding worker ${file} is missing: the engine is not built; run \`npm run build\` in the project folder`);
-    return new UseLitePool(Array.from({ length: workers }, () => new Worker(file)));
+    return new UseLitePool(Array.from({ length: workers }, () => new Worker(file, { workerData: { background } satisfies EmbedWorkerData })));
   }
 
   get size(): number {
@@ -85,8 +90,13 @@ export class UseLitePool implements Embedder {
   }
 
   /** The TensorFlow.js backend the workers run on, once the first has loaded its model. */
-  backend(): Promise<TfBackendInfo> {
-    return this.ready;
+  async backend(): Promise<TfBackendInfo> {
+    return (await this.ready).backend;
+  }
+
+  /** Whether the workers run below the main thread's OS priority (`start`'s `background`), or why not. */
+  async priority(): Promise<WorkerReady['priority']> {
+    return (await this.ready).priority;
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {

@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../util/lower-thread-priority.js';
 import type { TfBackendInfo } from '../util/tf-backend.js';
 import { UseLiteEmbedder } from './use-lite.js';
 
@@ -11,15 +12,25 @@ export interface EmbedRequest {
 /** The answer: the vectors in order, or why they could not be made. */
 export type EmbedReply = { id: number; vectors: Float32Array[] } | { id: number; error: string };
 
+/** What `UseLitePool.start` tells each worker. */
+export interface EmbedWorkerData {
+  /** Run below the main thread's OS priority: the process serves a chat. */
+  background: boolean;
+}
+
 /** Sent once, when the model has loaded: which TensorFlow.js backend runs it. */
 export interface WorkerReady {
   backend: TfBackendInfo;
+  /** Whether this worker runs below the main thread's OS priority (`lowerThisThreadPriority`), and why not when it does not. */
+  priority: { lowered: boolean; reason: string };
 }
 
 const port = parentPort;
 if (!port) throw new Error('use-lite-worker runs as a worker thread of UseLitePool');
+// In the app the chat's main thread comes first: a query waits a few milliseconds more, the event loop does not.
+const priority = (workerData as EmbedWorkerData | undefined)?.background ? lowerThisThreadPriority() : { lowered: false, reason: 'default priority (batch work)' };
 const embedder = UseLiteEmbedder.load();
-embedder.then((model) => port.postMessage({ backend: model.backend } satisfies WorkerReady), () => undefined); // a failed load answers each request
+embedder.then((model) => port.postMessage({ backend: model.backend, priority } satisfies WorkerReady), () => undefined); // a failed load answers each request
 
 port.on('message', (request: EmbedRequest) => {
   embedder

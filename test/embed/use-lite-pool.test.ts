@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cosine } from '../../models/embed/embedder.js';
@@ -51,6 +51,24 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
     } finally {
       await counting.dispose();
     }
+  });
+
+  it.runIf(process.platform === 'linux')('runs its workers below the main thread\'s OS priority when it serves a chat, at the default for batch work', async () => {
+    const niceOf = (reason: string) => {
+      const threadId = /thread (\d+)/.exec(reason)?.[1];
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (after the parenthesised name).
+      return Number(readFileSync(`/proc/${process.pid}/task/${threadId}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    };
+    const background = UseLitePool.start(1, undefined, { background: true });
+    try {
+      const priority = await background.priority();
+      expect(priority).toMatchObject({ lowered: true, reason: expect.stringMatching(/^thread \d+ at nice 10$/) });
+      expect(niceOf(priority.reason)).toBe(10);
+      expect(niceOf(`thread ${readlinkSync('/proc/thread-self').split('/').pop()}`)).toBe(0); // the main thread stays where it was
+    } finally {
+      await background.dispose();
+    }
+    expect(await pool.priority()).toEqual({ lowered: false, reason: 'default priority (batch work)' });
   });
 
   it('fails every call with the worker\'s error instead of hanging when a worker dies', async () => {
