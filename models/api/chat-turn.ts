@@ -88,9 +88,9 @@ export async function runChatTurn(
   let failure: unknown;
   try {
     const history = await recent.get(sessionId);
-    if (keep) {
+    if (scope !== undefined) {
       ({ kept, answerEpisode } = await parts.answerPolicy.use(async ({ policy, version }) => {
-        const result = await new AnswerAgent({ store, embedder, policy, ...(scope !== undefined && { scope }) }).distil(input.text);
+        const result = await new AnswerAgent({ store, embedder, policy, scope }).distil(input.text);
         return { kept: result.kept, answerEpisode: parts.recorder.answer(result, policy, version) };
       }));
     }

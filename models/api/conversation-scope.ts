@@ -12,7 +12,12 @@ import type { MessageLog } from '../memory/message-log.js';
  * to talk in another project.
  */
 export async function conversationScope(parts: { conversations: ConversationLog; messages: MessageLog }, sessionId: string, requested: string | undefined): Promise<string> {
-  const filed = parts.conversations.session(sessionId)?.scope ?? ((await parts.messages.session(sessionId)).length > 0 ? DEFAULT_SCOPE : null);
+  let filed = parts.conversations.session(sessionId)?.scope ?? null;
+  if (filed === null && (await parts.messages.session(sessionId)).length > 0) {
+    // One from before scopes is personal: filed now, so that its later turns need not read its messages.
+    filed = DEFAULT_SCOPE;
+    await parts.conversations.setScope(sessionId, filed);
+  }
   if (filed !== null) {
     if (requested !== undefined && requested !== filed) {
       throw new ApiError('CONFLICT', `This chat is in the scope "${filed}"; start a new chat to talk in "${requested}".`);

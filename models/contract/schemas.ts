@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { OP_KINDS, OP_STATUSES } from '../memory/records.js';
-import { DEFAULT_SCOPE } from './scopes.js';
 
 /** A memory as the UI sees it: the record without its vector. */
 export const MemoryView = z.object({
@@ -71,7 +70,7 @@ export const ChatSessionView = z.object({
   updated_at: z.string(),
   messages: z.number().int(),
   /** The scope its memories are read from and written to, chosen when it began. */
-  scope: z.string().default(DEFAULT_SCOPE),
+  scope: z.string(),
 });
 export type ChatSessionView = z.infer<typeof ChatSessionView>;
 

@@ -6,7 +6,7 @@ import { ClientKeys } from '../../models/api/client-keys.js';
 import { startWebServer, type WebServer } from '../../models/api/http-server.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { OpenAiChatModel } from '../../models/llm/openai-chat.js';
-import { call, FACTS, scriptedAssistantModel, SCRIPTED_REPLY } from '../helpers/assistant.js';
+import { call, lastUser, operationsFrom, scriptedAssistantModel, SCRIPTED_REPLY, upstreamAgentReply } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { startOpenAiChatServer, type OpenAiChatServer } from '../helpers/openai-chat-server.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
@@ -16,15 +16,8 @@ const tempDir = useTempDirs();
 const UPSTREAM_MODEL = 'upstream-8b';
 const UPSTREAM_REPLY = 'Your dog is called Rex, and Lisbon sounds lovely.';
 
-const lastUser = (messages: readonly ChatMessage[]) => messages.findLast((m) => m.role === 'user')?.content ?? '';
-
-/** The upstream server's model: the agents' prompts answered as the scripted assistant model does, anything else with `UPSTREAM_REPLY`. */
-function upstreamReply(messages: ChatMessage[]): string {
-  const said = lastUser(messages);
-  if (said.includes('<conversation>')) return JSON.stringify({ facts: FACTS.filter((f) => f.says.test(said)).map((f) => f.fact) });
-  if (said.includes('<fact>')) return 'ADD';
-  return UPSTREAM_REPLY;
-}
+/** The upstream server's model: the agents' prompts answered by the scripted rules, anything else with `UPSTREAM_REPLY`. */
+const upstreamReply = upstreamAgentReply(UPSTREAM_REPLY);
 
 interface Running {
   assistant: Assistant;
@@ -56,15 +49,6 @@ async function startProxy(model: 'upstream' | 'local', faults?: { tokenDelayMs?:
   return { ...run, profile };
 }
 
-/** The proxy's Memory Manager run ends after the reply: wait for its operations. */
-async function operationsFrom(assistant: Assistant, origin: string, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ops = (await call(assistant, 'ops.list', {})).items.filter((op) => op.origin.startsWith(origin));
-    if (ops.length || Date.now() > until) return ops;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the OpenAI-compatible memory proxy, driven by the official openai client', () => {
   it('recalls memories into a system message, forwards every field to the server, and reviews what the user said', async () => {

@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { startWebServer, type WebServer } from '../../models/api/http-server.js'
 import type { ChatEvent } from '../../models/contract/schemas.js';
 import type { ChatMessage } from '../../models/llm/chat-model.js';
 import { OpenAiChatModel } from '../../models/llm/openai-chat.js';
-import { call, FACTS, streamEvents } from '../helpers/assistant.js';
+import { call, lastUser, operationsFrom, scriptedAssistantModel, streamEvents, upstreamAgentReply } from '../helpers/assistant.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { startOpenAiChatServer, type OpenAiChatServer } from '../helpers/openai-chat-server.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
@@ -20,15 +21,6 @@ const MODEL = 'upstream-8b';
 const REX = 'The user has a dog called Rex.';
 const LISBON = 'The user lives in Lisbon.';
 
-const lastUser = (messages: readonly ChatMessage[]) => messages.findLast((m) => m.role === 'user')?.content ?? '';
-
-/** The upstream model: the agents' prompts answered by the scripted rules (facts from FACTS, every decision ADD), a chat with a fixed line. */
-function upstreamReply(messages: ChatMessage[]): string {
-  const said = lastUser(messages);
-  if (said.includes('<conversation>')) return JSON.stringify({ facts: FACTS.filter((f) => f.says.test(said)).map((f) => f.fact) });
-  if (said.includes('<fact>')) return 'ADD';
-  return 'Noted.';
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -38,7 +30,7 @@ afterEach(async () => {
 /** The app in web mode on an OpenAI-compatible upstream (so what the proxy sends it can be read), with /mcp and /v1. */
 async function app(): Promise<{ assistant: Assistant; server: WebServer; upstream: OpenAiChatServer; profile: string }> {
   const profile = tempDir();
-  const upstream = await startOpenAiChatServer({ models: [MODEL], reply: upstreamReply });
+  const upstream = await startOpenAiChatServer({ models: [MODEL], reply: upstreamAgentReply('Noted.') });
   cleanups.push(() => upstream.close());
   const assistant = await Assistant.open({ profileDir: profile, embedder: await realEmbedder(), chatModel: await OpenAiChatModel.connect({ baseUrl: upstream.baseUrl, model: MODEL }) });
   cleanups.push(() => assistant.close());
@@ -60,15 +52,6 @@ async function mcpClient(server: WebServer, name: string): Promise<Client> {
   return client;
 }
 
-/** Operations by `origin` once the proxy's Memory Manager run (after the reply) has journaled them. */
-async function operationsFrom(assistant: Assistant, origin: string) {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const ops = (await call(assistant, 'ops.list', {})).items.filter((op) => op.origin.startsWith(origin));
-    if (ops.length || Date.now() > until) return ops;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('scopes: what is told in one project never comes up in another', () => {
   it('through the chat: a fact told in project Atlas is recalled in Atlas chats only, and the manager files it there', async () => {
@@ -97,6 +80,24 @@ describe('scopes: what is told in one project never comes up in another', () => 
     ]);
     expect((await call(assistant, 'memory.list', { scope: 'Atlas' })).items.map((m) => [m.text, m.scope])).toEqual([[REX, 'Atlas']]);
     expect((await call(assistant, 'memory.search', { query: 'dog', scope: 'personal' })).items.map((h) => h.memory.scope)).toEqual(['personal']);
+  });
+
+  it('a conversation from before scopes is personal: filed at its next turn, and another scope for it is refused', async () => {
+    const { assistant, profile } = await app();
+    const { sessionId } = await chat(assistant, { text: 'I have a dog called Rex.' });
+    await assistant.close();
+    // What an older release left: the conversation's lines without a scope entry.
+    const log = join(profile, 'conversations.jsonl');
+    writeFileSync(log, readFileSync(log, 'utf8').split('\n').filter((line) => !line.includes('"type":"scope"')).join('\n'));
+    const reopened = await Assistant.open({ profileDir: profile, embedder: await realEmbedder(), chatModel: scriptedAssistantModel() });
+    cleanups.push(() => reopened.close());
+    expect((await call(reopened, 'chat.history', { session_id: sessionId })).scope).toBe('personal');
+    expect(await streamEvents(reopened, 'chat.send', { text: 'And my cat?', session_id: sessionId, scope: 'Atlas' })).toEqual([
+      { type: 'error', code: 'CONFLICT', message: expect.stringContaining('"personal"') },
+    ]);
+    const entries = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; session_id?: string; scope?: string });
+    expect(entries.filter((e) => e.type === 'scope')).toEqual([expect.objectContaining({ session_id: sessionId, scope: 'personal' })]);
+    expect((await chat(reopened, { text: 'What is my dog called?', session_id: sessionId })).recalled).toEqual([REX]);
   });
 
   it('through MCP: each tool reads, writes, forgets and sees operations in its own scope only', async () => {

@@ -13,7 +13,34 @@ export const FACTS: ReadonlyArray<{ says: RegExp; fact: string }> = [
   { says: /dog called Rex/, fact: 'The user has a dog called Rex.' },
 ];
 
-const lastUser = (messages: readonly ChatMessage[]) => messages.findLast((m) => m.role === 'user')?.content ?? '';
+/** The last user message's text. */
+export const lastUser = (messages: readonly ChatMessage[]) => messages.findLast((m) => m.role === 'user')?.content ?? '';
+
+/**
+ * A fake OpenAI-compatible server's model (`startOpenAiChatServer`'s `reply`): the agents' prompts answered
+ * by the scripted rules (fact extraction finds FACTS, every update decision is ADD), any chat with `chatReply`.
+ */
+export function upstreamAgentReply(chatReply: string): (messages: ChatMessage[]) => string {
+  return (messages) => {
+    const said = lastUser(messages);
+    if (said.includes('<conversation>')) return JSON.stringify({ facts: FACTS.filter((f) => f.says.test(said)).map((f) => f.fact) });
+    if (said.includes('<fact>')) return 'ADD';
+    return chatReply;
+  };
+}
+
+/**
+ * The operations journaled with an origin starting `origin`, once a Memory Manager run after a reply (the proxy's)
+ * has applied them: a journal entry is `pending` from its append until its change is committed, and a poll can land between.
+ */
+export async function operationsFrom(assistant: { dispatch: Dispatch }, origin: string, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ops = (await call(assistant, 'ops.list', {})).items.filter((op) => op.origin.startsWith(origin));
+    if ((ops.length && ops.every((op) => op.status !== 'pending')) || Date.now() > until) return ops;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /**
  * The agents' prompts answered by rules: fact extraction finds the facts
