@@ -3,7 +3,8 @@ import { measureEmbedding } from '../../models/bench/embed-perf.js';
 import { UseLitePool } from '../../models/embed/use-lite-pool.js';
 
 describe('bench perf --only embed', () => {
-  const pool = UseLitePool.start(2, undefined, { background: true });
+  // Default priority: beside other test files a background pool would wait its turn for the cores.
+  const pool = UseLitePool.start(2);
   afterAll(() => pool.dispose());
 
   it('measures the pool against the calling thread and the query gaps against the idle ticker, and says how the workers run', async () => {
