@@ -13,6 +13,7 @@ import { quantile, round } from './stats.js';
 import { measureServe, type ServeFigures } from './serve-perf.js';
 import { SyntheticEmbedder, TopicVectors } from './synthetic-vectors.js';
 import { measureUpdaterLag, type UpdaterFigures } from './updater-perf.js';
+import { ensureTfBackend } from '../util/tf-backend.js';
 
 export interface RetrievalFigures {
   memories: number;
@@ -40,6 +41,7 @@ export interface RetrievalFigures {
 
 /** Each section is measured unless `only` leaves it out. */
 export interface PerfReport {
+  /** `tf_backend`: what TensorFlow.js (the policies, training) runs on; the embedder's backend is in `embed`. */
   machine: { cpus: number; cpu_model: string; node: string; tf_backend: string };
   retrieval?: Record<string, RetrievalFigures>;
   embed?: EmbedFigures;
@@ -110,7 +112,7 @@ export async function runPerfBench(options: PerfOptions): Promise<PerfReport> {
     if (wanted('serve')) report.serve = await measureServe(embedder, options.chatMemories, SERVE_CONCURRENCY, SERVE_ROUNDS, options.onProgress);
     if (wanted('app')) report.app = await measureColdStart(options.startRuns, options.onProgress);
     if (wanted('updater')) report.updater = await measureUpdaterLag(embedder, options.onProgress);
-    const tfBackend = (await embedder.backend()).name;
+    const tfBackend = (await ensureTfBackend()).name;
     return { machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, tf_backend: tfBackend }, ...report };
   } finally {
     await embedder.dispose();

@@ -195,8 +195,10 @@ function formatPerf(report: PerfReport): string {
     lines.push(
       '',
       `embedding (embed.sentences_per_s): ${e.sentences_per_s} sentences/s on ${e.workers} workers (${e.embedder}, ${e.sentences} sentences, ${e.backend} backend); ` +
-        `on the calling thread ${e.single_thread_sentences_per_s}/s: ${e.speedup} x (target >= 2)`,
+        `the encoder before (the published TF.js graph, ${e.reference_backend}, calling thread) ${e.reference_sentences_per_s}/s: ${e.speedup} x (target >= 2); ` +
+        `this encoder on the calling thread ${e.single_thread_sentences_per_s}/s`,
       `a query's embedding blocks the event loop (embed.query_block_max_ms): ${e.query_block_p99_ms} ms p99, ${e.query_block_max_ms} ms max (target <= 5); ` +
+        `of that, running code at most (embed.query_block_busy_max_ms) ${e.query_block_busy_max_ms ?? 'n/a'} ms, the rest waiting for a core (${e.query_run_queue_ms ?? 'n/a'} ms in all); ` +
         `the same ticker embedding nothing (embed.idle_block_max_ms) ${e.idle_block_max_ms} ms max; on the calling thread ${e.single_thread_query_block_max_ms} ms max; workers: ${e.workers_priority}`,
     );
   }

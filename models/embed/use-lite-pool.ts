@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
 import { chunk, type Embedder } from './embedder.js';
-import { USE_LITE_ID } from './use-lite.js';
-import type { TfBackendInfo } from '../util/tf-backend.js';
+import { USE_LITE_ID, type EncoderBackend } from './use-lite.js';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData, WorkerReady } from './use-lite-worker.js';
 
 /** The compiled worker script (always the built one: a worker thread runs plain JavaScript). */
@@ -18,7 +17,7 @@ export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed
  */
 const REQUEST_TEXTS = 128;
 
-/** One worker per core, at most 4: the wasm backend runs one thread per worker (Node gives it no threads of its own). */
+/** One worker per core, at most 4: each worker's encoder runs on one thread. */
 export function defaultEmbedWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
@@ -34,10 +33,11 @@ interface Queued extends Pending {
 }
 
 /**
- * The Universal Sentence Encoder lite on several worker threads. Its wasm
- * backend has no threads in Node, so one model uses one core; a pool of
- * `workers` models embeds a large batch (LoCoMo's ~8,000 texts) about
- * `workers` times as fast, and the calling thread never runs the model. The
+ * The Universal Sentence Encoder lite on several worker threads. ONNX
+ * Runtime's `run` holds the thread that calls it, and one encoder runs on one
+ * thread, so a pool of `workers` encoders embeds a large batch (LoCoMo's
+ * ~8,000 texts) about `workers` times as fast, and the calling thread (the
+ * chat's event loop) never runs the model. The
  * vectors are the same as `UseLiteEmbedder`'s, whatever the split (the
  * encoder embeds each sentence on its own). Requests that wait for a worker
  * go to it together, up to `REQUEST_TEXTS` texts: twenty chat queries
@@ -89,8 +89,8 @@ export class UseLitePool implements Embedder {
     return this.workers.length;
   }
 
-  /** The TensorFlow.js backend the workers run on, once the first has loaded its model. */
-  async backend(): Promise<TfBackendInfo> {
+  /** What the workers' encoders run on, once the first has loaded its model. */
+  async backend(): Promise<EncoderBackend> {
     return (await this.ready).backend;
   }
 

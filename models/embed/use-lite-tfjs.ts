@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chunk, type Embedder } from './embedder.js';
+import { ensureTfBackend, type TfBackendInfo } from '../util/tf-backend.js';
+import { USE_LITE_ID } from './use-lite.js';
+import { useLiteModelDir } from './use-lite-weights.js';
+import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
+
+/** Sentences per model call, sorted by token count (16 was fastest on the wasm backend). */
+const BATCH = 16;
+
+interface ModelJson {
+  modelTopology: tf.io.ModelArtifacts['modelTopology'];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+/**
+ * The published USE-lite graph as it ships (a TF.js graph model), run on
+ * TensorFlow.js (wasm here). The app embeds with the ONNX rebuild
+ * (`UseLiteEmbedder`); this is the reference it is tested against and the
+ * baseline `memr1 bench perf` measures it against (the app's encoder before).
+ */
+export class UseLiteTfjsReference implements Embedder {
+  readonly id = USE_LITE_ID;
+  readonly dimension = 512;
+
+  private constructor(
+    private readonly model: tf.GraphModel,
+    private readonly tokenizer: UseTokenizer,
+    readonly backend: TfBackendInfo,
+  ) {}
+
+  static async load(): Promise<UseLiteTfjsReference> {
+    const backend = await ensureTfBackend();
+    const dir = useLiteModelDir();
+    const [artifacts, vocabulary] = await Promise.all([
+      readArtifacts(dir),
+      readFile(join(dir, 'vocab.json'), 'utf8').then((text) => JSON.parse(text) as UseVocabulary),
+    ]);
+    const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    return new UseLiteTfjsReference(model, new UseTokenizer(vocabulary), backend);
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    // An empty sentence would vanish from the graph's sparse input, so it is fed a lone unknown token instead.
+    const encodings = texts.map((text) => {
+      const ids = this.tokenizer.encode(text);
+      return ids.length ? ids : [0];
+    });
+    const byLength = encodings.map((_, i) => i).sort((a, b) => encodings[a]!.length - encodings[b]!.length);
+    const out = new Array<Float32Array>(texts.length);
+    for (const rows of chunk(byLength, BATCH)) {
+      const vectors = await this.embedBatch(rows.map((row) => encodings[row]!));
+      rows.forEach((row, i) => (out[row] = vectors[i]!));
+    }
+    return out;
+  }
+
+  /** One model call: the graph takes a sparse [sentence, position] -> token id batch. */
+  private async embedBatch(encodings: readonly number[][]): Promise<Float32Array[]> {
+    const total = encodings.reduce((sum, ids) => sum + ids.length, 0);
+    const indexData = new Int32Array(total * 2);
+    const valueData = new Int32Array(total);
+    let k = 0;
+    encodings.forEach((ids, row) => {
+      ids.forEach((id, position) => {
+        indexData[2 * k] = row;
+        indexData[2 * k + 1] = position;
+        valueData[k++] = id;
+      });
+    });
+    const indices = tf.tensor2d(indexData, [total, 2], 'int32');
+    const values = tf.tensor1d(valueData, 'int32');
+    try {
+      const output = (await this.model.executeAsync({ indices, values })) as tf.Tensor2D;
+      const flat = (await output.data()) as Float32Array;
+      output.dispose();
+      return encodings.map((_, row) => flat.slice(row * this.dimension, (row + 1) * this.dimension));
+    } finally {
+      indices.dispose();
+      values.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.model.dispose();
+  }
+}
+
+/** Reads a TF.js graph model (model.json + weight shards) from a folder without fetch. */
+async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
+  const weightSpecs = manifest.weightsManifest.flatMap((group) => group.weights);
+  const shards = await Promise.all(
+    manifest.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(dir, path))),
+  );
+  const weights = Buffer.concat(shards);
+  return {
+    modelTopology: manifest.modelTopology,
+    weightSpecs,
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    format: manifest.format,
+    generatedBy: manifest.generatedBy,
+    convertedBy: manifest.convertedBy,
+  };
+}
