@@ -199,16 +199,30 @@ export class MemoryTable {
     return rows.map((row: Row) => ({ memory: toMemory(row), score: cosineFromSquaredL2(Number(row._distance)) }));
   }
 
+  /**
+   * BM25 over the text column. With the mirror loaded, LanceDB returns only
+   * ids and scores and the memories come from the mirror: turning whole Arrow
+   * rows (a 512-float vector each) into records was most of a text search's
+   * time on the calling thread.
+   */
   async textSearch(text: string, k: number, filter: MemoryFilter): Promise<ScoredMemory[]> {
-    let query = this.table.query().fullTextSearch(text, { columns: 'text' }).limit(k);
-    const where = predicate(filter);
-    if (where) query = query.where(where);
-    const rows = await query.toArray();
+    const mirror = this.useMirror && this.mirror ? await this.mirror.ready.catch(() => undefined) : undefined;
+    const query = () => {
+      let query = this.table.query().fullTextSearch(text, { columns: 'text' }).limit(k);
+      const where = predicate(filter);
+      return where ? query.where(where) : query;
+    };
+    let hits: ScoredMemory[] | undefined;
+    if (mirror) {
+      const rows = await query().select(['id']).toArray();
+      const records = rows.map((row: Row) => mirror.record(String(row.id)));
+      // A row the mirror lacks (written around this class, as a benchmark's bulk load is): read whole rows instead.
+      if (records.every((record) => record !== undefined)) hits = rows.map((row: Row, i) => ({ memory: records[i]!, score: Number(row._score) }));
+    }
+    hits ??= (await query().toArray()).map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }));
     // Equal BM25 scores are common (memories matching only "user"); LanceDB returns them in whatever order its
     // threads finish, so ties are put in id order: the same store gives the same ranking, and the same distillation.
-    return rows
-      .map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }))
-      .sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : a.memory.id > b.memory.id ? 1 : 0));
+    return hits.sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : a.memory.id > b.memory.id ? 1 : 0));
   }
 
   /** Vector and full-text results fused by LanceDB's reciprocal-rank-fusion reranker. */

@@ -108,6 +108,12 @@ export class VectorMirror {
     }
   }
 
+  /** The memory with this id, its vector a copy; undefined when the mirror has no such row. */
+  record(id: string): MemoryRecord | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined ? undefined : { ...this.fields[row]!, vector: this.matrix.row(row).slice() };
+  }
+
   /** The exact top `k` by distance among the memories that pass `filter`, best first. */
   search(query: Float32Array, k: number, filter: MemoryFilter): ScoredMemory[] {
     const n = this.fields.length;

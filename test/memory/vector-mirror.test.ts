@@ -46,8 +46,35 @@ async function expectMirrorMatchesLance(store: MemoryStore, vectors: TopicVector
   }
 }
 
+/**
+ * Full-text search with the mirror loaded (ids from LanceDB, memories from the mirror) gives what a store without
+ * the mirror reads from whole rows: a read-only open of the same folder.
+ */
+async function expectTextSearchMatchesRows(store: MemoryStore, dir: string, vectors: TopicVectors, random: () => number, phase: string): Promise<void> {
+  const reader = await MemoryStore.open({ uri: dir, readOnly: true, embedder: new SyntheticEmbedder(vectors) });
+  try {
+    for (let q = 0; q < 10; q++) {
+      const words = ['memory', String(Math.floor(random() * 240)), 'bulk', 'late', String(Math.floor(random() * 20))];
+      const query = words.filter(() => random() < 0.6).join(' ') || 'memory';
+      const options = { k: 1 + Math.floor(random() * 80), mode: 'text' as const, ...randomFilter(random) };
+      const context = `${phase}, text query "${query}" ${JSON.stringify(options)}`;
+      const viaMirror = await store.search(query, options);
+      const fromRows = await reader.search(query, options);
+      expect(viaMirror.map((hit) => hit.score), context).toEqual(fromRows.map((hit) => hit.score));
+      // LanceDB picks among memories tied at the cut-off score in thread order, so only those may differ.
+      const cutOff = fromRows.at(-1)?.score;
+      const above = (hits: ScoredMemory[]) => hits.filter((hit) => fromRows.length < options.k || hit.score !== cutOff);
+      expect(above(viaMirror), context).toEqual(above(fromRows));
+      const rowsById = new Map(fromRows.map((hit) => [hit.memory.id, hit.memory]));
+      for (const { memory } of viaMirror) if (rowsById.has(memory.id)) expect(memory, context).toEqual(rowsById.get(memory.id));
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
 describe('the vector mirror answers as LanceDB does', () => {
-  it('gives LanceDB exact results under adds, edits, deletes, undo, random filters, sources, reopening and a write around it; a read-only store asks LanceDB', async () => {
+  it('gives LanceDB exact results (vector and full-text) under adds, edits, deletes, undo, random filters, sources, reopening and a write around it; a read-only store asks LanceDB', async () => {
     const dir = tempDir();
     const vectors = new TopicVectors(DIMENSION, 12, 42);
     const random = mulberry32(7);
@@ -65,6 +92,7 @@ describe('the vector mirror answers as LanceDB does', () => {
       }));
       const added = await store.addMany(inputs);
       await expectMirrorMatchesLance(store, vectors, random, 'after adds');
+      await expectTextSearchMatchesRows(store, dir, vectors, random, 'after adds');
 
       const ids = added.map((op) => op.memory_id!);
       const edits = [];
@@ -76,14 +104,17 @@ describe('the vector mirror answers as LanceDB does', () => {
 
       for (const op of [...edits.slice(0, 10), ...deletes.slice(0, 15)]) await store.undo(op.op_id);
       await expectMirrorMatchesLance(store, vectors, random, 'after undo');
+      await expectTextSearchMatchesRows(store, dir, vectors, random, 'after undo');
 
       // A write that goes around the store (as a benchmark's bulk load does), then the maintenance that follows one.
       const now = new Date().toISOString();
       await store.tables.memories.add(
         Array.from({ length: 20 }, (_, i) => ({ id: `bulk-${i}`, text: `bulk ${i}`, vector: Array.from(vectors.next()), subject: 'Marco', event_time: now, created_at: now, updated_at: now, sources: [], version: 1, scope: i % 2 ? 'personal' : 'Atlas' })),
       );
+      await expectTextSearchMatchesRows(store, dir, vectors, random, 'after a bulk load, before maintain (rows the mirror lacks)');
       await store.maintain();
       await expectMirrorMatchesLance(store, vectors, random, 'after a bulk load and maintain');
+      await expectTextSearchMatchesRows(store, dir, vectors, random, 'after a bulk load and maintain');
       expect(await store.vectorMirrorBytes()).toBeGreaterThan(236 * DIMENSION * 4);
 
       await store.close();
