@@ -134,9 +134,10 @@ export class MemoryTable {
     return found;
   }
 
+  /** Memories passing `filter`: counted in the mirror when it is loaded (the Answer Agent asks on every question; under load LanceDB's answer queued behind its searches for tens of milliseconds). */
   async count(filter: MemoryFilter = {}): Promise<number> {
-    const where = predicate(filter);
-    return this.table.countRows(where);
+    const mirror = await this.loadedMirror();
+    return mirror ? mirror.count(filter) : this.table.countRows(predicate(filter));
   }
 
   /** Reads the scope column alone: a few bytes a row, no vectors. */
@@ -206,7 +207,7 @@ export class MemoryTable {
    * time on the calling thread.
    */
   async textSearch(text: string, k: number, filter: MemoryFilter): Promise<ScoredMemory[]> {
-    const mirror = this.useMirror && this.mirror ? await this.mirror.ready.catch(() => undefined) : undefined;
+    const mirror = await this.loadedMirror();
     const query = () => {
       let query = this.table.query().fullTextSearch(text, { columns: 'text' }).limit(k);
       const where = predicate(filter);
@@ -256,6 +257,11 @@ export class MemoryTable {
 
   async remove(ids: readonly string[]): Promise<void> {
     if (ids.length) await this.mirrored(() => this.table.delete(`id IN (${ids.map(sqlString).join(', ')})`), (mirror) => mirror.remove(ids));
+  }
+
+  /** The mirror when one is loaded (or loading); undefined without one, so callers ask LanceDB instead of reading every row. */
+  private async loadedMirror(): Promise<VectorMirror | undefined> {
+    return this.useMirror && this.mirror ? this.mirror.ready.catch(() => undefined) : undefined;
   }
 
   /**

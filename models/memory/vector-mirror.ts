@@ -108,6 +108,14 @@ export class VectorMirror {
     }
   }
 
+  /** How many memories pass `filter`. */
+  count(filter: MemoryFilter): number {
+    if (filter.subject === undefined && filter.scope === undefined && filter.from === undefined && filter.to === undefined) return this.fields.length;
+    let count = 0;
+    for (const fields of this.fields) if (passes(fields, filter)) count++;
+    return count;
+  }
+
   /** The memory with this id, its vector a copy; undefined when the mirror has no such row. */
   record(id: string): MemoryRecord | undefined {
     const row = this.rowOf.get(id);
