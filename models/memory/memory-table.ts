@@ -215,10 +215,14 @@ export class MemoryTable {
     };
     let hits: ScoredMemory[] | undefined;
     if (mirror) {
-      const rows = await query().select(['id']).toArray();
-      const records = rows.map((row: Row) => mirror.record(String(row.id)));
+      // Two columns of the Arrow result, not row objects. (Selecting only `id` would be leaner, but LanceDB 0.31 logs a
+      // deprecation warning for every full-text search that selects columns without `_score`, and refuses `_score`.)
+      const result = await query().toArrow();
+      const ids = result.getChild('id')!;
+      const scores = result.getChild('_score')!;
+      const records = Array.from({ length: result.numRows }, (_, i) => mirror.record(String(ids.get(i))));
       // A row the mirror lacks (written around this class, as a benchmark's bulk load is): read whole rows instead.
-      if (records.every((record) => record !== undefined)) hits = rows.map((row: Row, i) => ({ memory: records[i]!, score: Number(row._score) }));
+      if (records.every((record) => record !== undefined)) hits = records.map((record, i) => ({ memory: record!, score: Number(scores.get(i)) }));
     }
     hits ??= (await query().toArray()).map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }));
     // Equal BM25 scores are common (memories matching only "user"); LanceDB returns them in whatever order its
