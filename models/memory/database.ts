@@ -1,3 +1,4 @@
+import './lancedb-log.js';
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { DEFAULT_SCOPE } from '../contract/scopes.js';

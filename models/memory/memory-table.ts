@@ -1,3 +1,4 @@
+import './lancedb-log.js';
 import * as lancedb from '@lancedb/lancedb';
 import { DEFAULT_SCOPE } from '../contract/scopes.js';
 import type { MemoryRecord } from './records.js';
@@ -204,7 +205,8 @@ export class MemoryTable {
    * BM25 over the text column. With the mirror loaded, LanceDB returns only
    * ids and scores and the memories come from the mirror: turning whole Arrow
    * rows (a 512-float vector each) into records was most of a text search's
-   * time on the calling thread.
+   * time on the calling thread, and reading them half of LanceDB's (see
+   * lancedb-log.ts for the score that comes with `id` alone).
    */
   async textSearch(text: string, k: number, filter: MemoryFilter): Promise<ScoredMemory[]> {
     const mirror = await this.loadedMirror();
@@ -215,14 +217,10 @@ export class MemoryTable {
     };
     let hits: ScoredMemory[] | undefined;
     if (mirror) {
-      // Two columns of the Arrow result, not row objects. (Selecting only `id` would be leaner, but LanceDB 0.31 logs a
-      // deprecation warning for every full-text search that selects columns without `_score`, and refuses `_score`.)
-      const result = await query().toArrow();
-      const ids = result.getChild('id')!;
-      const scores = result.getChild('_score')!;
-      const records = Array.from({ length: result.numRows }, (_, i) => mirror.record(String(ids.get(i))));
+      const rows = await query().select(['id']).toArray();
+      const records = rows.map((row: Row) => mirror.record(String(row.id)));
       // A row the mirror lacks (written around this class, as a benchmark's bulk load is): read whole rows instead.
-      if (records.every((record) => record !== undefined)) hits = records.map((record, i) => ({ memory: record!, score: Number(scores.get(i)) }));
+      if (records.every((record) => record !== undefined)) hits = records.map((record, i) => ({ memory: record!, score: Number((rows[i] as Row)._score) }));
     }
     hits ??= (await query().toArray()).map((row: Row) => ({ memory: toMemory(row), score: Number(row._score) }));
     // Equal BM25 scores are common (memories matching only "user"); LanceDB returns them in whatever order its

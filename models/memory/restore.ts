@@ -1,3 +1,4 @@
+import './lancedb-log.js';
 import * as lancedb from '@lancedb/lancedb';
 import { existsSync } from 'node:fs';
 import { isLocalUri } from './database.js';
