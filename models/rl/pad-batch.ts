@@ -32,10 +32,44 @@ export function scoreBatch(net: tf.LayersModel, featureDim: number, states: read
   });
 }
 
-/** prior + r_θ for one state, as plain numbers (the inference path: no padding, no gradients). */
+/**
+ * prior + r_θ for one state, as plain numbers (the inference path: no padding,
+ * no gradients). r_θ (createResidualNet: dense tanh, then dense to one score)
+ * is computed here in plain JavaScript from the net's current weights: a chat
+ * turn scores 60 rows, and TensorFlow.js's per-operation cost made that a
+ * millisecond of the event loop, many times the arithmetic. The training path
+ * (`scoreBatch`) stays in TensorFlow.js; tests hold the two equal.
+ */
 export function scoreState(net: tf.LayersModel, featureDim: number, state: RowState): Float32Array {
   const rows = state.prior.length;
   if (rows === 0) return new Float32Array(0);
-  const residual = tf.tidy(() => (net.predict(tf.tensor2d(state.features, [rows, featureDim])) as tf.Tensor).dataSync());
-  return state.prior.map((p, i) => p + residual[i]!);
+  const [kernel, bias, outKernel, outBias] = residualWeights(net, featureDim);
+  const hidden = bias.length;
+  const scores = Float32Array.from(state.prior);
+  const activation = new Float64Array(hidden);
+  for (let row = 0; row < rows; row++) {
+    activation.set(bias);
+    for (let f = 0; f < featureDim; f++) {
+      const x = state.features[row * featureDim + f]!;
+      if (x === 0) continue;
+      for (let h = 0; h < hidden; h++) activation[h]! += x * kernel[f * hidden + h]!;
+    }
+    let score = outBias[0]!;
+    for (let h = 0; h < hidden; h++) score += Math.tanh(activation[h]!) * outKernel[h]!;
+    scores[row]! += score;
+  }
+  return scores;
+}
+
+/** The residual net's [kernel, bias, output kernel, output bias], as they are now (training changes them). */
+function residualWeights(net: tf.LayersModel, featureDim: number): [Float32Array, Float32Array, Float32Array, Float32Array] {
+  const [hiddenLayer, outputLayer] = net.layers;
+  const activations = net.layers.map((layer) => String(layer.getConfig().activation));
+  if (net.layers.length !== 2 || activations[0] !== 'tanh' || activations[1] !== 'linear') {
+    throw new Error(`scoreState expects the residual net (dense tanh, dense linear); got layers with activations ${activations.join(', ')}`);
+  }
+  const weights = [...hiddenLayer!.getWeights(), ...outputLayer!.getWeights()].map((weight) => weight.dataSync() as Float32Array);
+  const [kernel, bias, outKernel, outBias] = weights;
+  if (!kernel || !bias || !outKernel || !outBias || kernel.length !== featureDim * bias.length) throw new Error('scoreState: the residual net has no biases or another input size');
+  return [kernel, bias, outKernel, outBias];
 }

@@ -221,3 +221,20 @@ describe('a snapshot', () => {
     optimizer.dispose();
   });
 });
+
+describe('the inference path (stateLogits, plain JavaScript) against the training path (batchLogits, TensorFlow.js)', () => {
+  it('gives the same logits for states of every size, with the current weights after each change', () => {
+    const random = mulberry32(17);
+    for (const policy of [bernoulli(5), categorical(6)]) {
+      const states = rowStates(random, [1, 7, 60], DIM);
+      const compare = () => {
+        const batch = take(tf.tidy(() => policy.batchLogits(states).logits));
+        const width = batch.length / states.length;
+        states.forEach((state, b) => expectAllClose(Array.from(policy.stateLogits(state)), batch.slice(b * width, b * width + state.prior.length), 4));
+      };
+      compare();
+      randomizeWeights(policy.net, 99); // as a training step changes them: the next call reads the new weights
+      compare();
+    }
+  });
+});
