@@ -33,6 +33,8 @@ export class VectorMirror {
   private fields: Fields[] = [];
   private norms = new Float64Array(0);
   private readonly rowOf = new Map<string, number>();
+  /** Rows per scope, kept with every change: the Answer Agent counts its scope on every question. */
+  private readonly scopeRows = new Map<string, number>();
   private textBytes = 0;
 
   private constructor(readonly dimension: number) {
@@ -96,6 +98,7 @@ export class VectorMirror {
       if (row === undefined) continue;
       const last = this.fields.length - 1;
       this.textBytes -= textLength(this.fields[row]!);
+      this.countScope(this.fields[row]!.scope, -1);
       if (row !== last) {
         const moved = this.fields[last]!;
         this.fields[row] = moved;
@@ -110,7 +113,9 @@ export class VectorMirror {
 
   /** How many memories pass `filter`. */
   count(filter: MemoryFilter): number {
-    if (filter.subject === undefined && filter.scope === undefined && filter.from === undefined && filter.to === undefined) return this.fields.length;
+    if (filter.subject === undefined && filter.from === undefined && filter.to === undefined) {
+      return filter.scope === undefined ? this.fields.length : (this.scopeRows.get(filter.scope) ?? 0);
+    }
     let count = 0;
     for (const fields of this.fields) if (passes(fields, filter)) count++;
     return count;
@@ -152,6 +157,12 @@ export class VectorMirror {
     }));
   }
 
+  private countScope(scope: string, change: number): void {
+    const rows = (this.scopeRows.get(scope) ?? 0) + change;
+    if (rows) this.scopeRows.set(scope, rows);
+    else this.scopeRows.delete(scope);
+  }
+
   private reserve(rows: number): void {
     this.matrix.reserve(rows);
     if (rows > this.norms.length) {
@@ -167,8 +178,12 @@ export class VectorMirror {
     if (row === undefined) {
       row = this.fields.length;
       this.rowOf.set(fields.id, row);
-    } else this.textBytes -= textLength(this.fields[row]!);
+    } else {
+      this.textBytes -= textLength(this.fields[row]!);
+      this.countScope(this.fields[row]!.scope, -1);
+    }
     this.fields[row] = fields;
+    this.countScope(fields.scope, 1);
     this.textBytes += textLength(fields);
     this.matrix.setRow(row, vector);
     let norm = 0;

@@ -71,6 +71,7 @@ async function expectTextSearchAndCountMatchRows(store: MemoryStore, dir: string
       const filter = randomFilter(random);
       if (mirrorInStep) expect(await store.count(filter), `${phase}, count ${JSON.stringify(filter)}`).toBe(await reader.count(filter));
     }
+    if (mirrorInStep) for (const scope of [...SCOPES, 'unused']) expect(await store.count({ scope }), `${phase}, count in ${scope}`).toBe(await reader.count({ scope }));
   } finally {
     await reader.close();
   }
