@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
 import { chunk, type Embedder } from './embedder.js';
 import { USE_LITE_ID, type EncoderBackend } from './use-lite.js';
-import type { EmbedReply, EmbedRequest, EmbedWorkerData, WorkerReady } from './use-lite-worker.js';
+import type { CloseRequest, EmbedReply, EmbedRequest, EmbedWorkerData, WorkerReady } from './use-lite-worker.js';
 
 /** The compiled worker script (always the built one: a worker thread runs plain JavaScript). */
 export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed', 'use-lite-worker.js');
@@ -16,6 +16,9 @@ export const USE_LITE_WORKER_FILE = join(packageRoot(), 'dist', 'models', 'embed
  * get work and finish together.
  */
 const REQUEST_TEXTS = 128;
+
+/** How long `dispose` waits for a worker to release its model (loading it takes about a second) before terminating it. */
+const CLOSE_WAIT_MS = 10_000;
 
 /** One worker per core, at most 4: each worker's encoder runs on one thread. */
 export function defaultEmbedWorkers(): number {
@@ -53,6 +56,7 @@ export class UseLitePool implements Embedder {
   readonly dimension = 512;
   private readonly pending = new Map<number, Pending>();
   private readonly idle: Worker[];
+  private readonly exited = new Set<Worker>();
   private readonly queue: Queued[] = [];
   private nextId = 0;
   private dispatchScheduled = false;
@@ -71,7 +75,10 @@ export class UseLitePool implements Embedder {
     for (const worker of workers) {
       worker.on('message', (message: EmbedReply | WorkerReady) => ('backend' in message ? loaded(message) : this.settle(message)));
       worker.on('error', (error) => this.fail(new Error(`an embedding worker failed: ${error.message}`)));
-      worker.on('exit', (code) => this.fail(new Error(`an embedding worker stopped (exit code ${code})`)));
+      worker.on('exit', (code) => {
+        this.exited.add(worker);
+        this.fail(new Error(`an embedding worker stopped (exit code ${code})`));
+      });
     }
   }
 
@@ -104,9 +111,19 @@ export class UseLitePool implements Embedder {
     return parts.flat();
   }
 
+  /** Fails what is waiting, then lets each worker release its model and stop; one that has not stopped within `CLOSE_WAIT_MS` is terminated. */
   async dispose(): Promise<void> {
     this.fail(new Error('the embedding pool was closed'));
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        if (this.exited.has(worker)) return;
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage({ close: true } satisfies CloseRequest);
+        const timer = setTimeout(() => void worker.terminate(), CLOSE_WAIT_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 
   private request(texts: string[]): Promise<Float32Array[]> {

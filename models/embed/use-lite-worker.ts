@@ -8,6 +8,11 @@ export interface EmbedRequest {
   texts: string[];
 }
 
+/** Asks the worker to release its model and stop (once its model has finished loading, if it is still loading). */
+export interface CloseRequest {
+  close: true;
+}
+
 /** The answer: the vectors in order, or why they could not be made. */
 export type EmbedReply = { id: number; vectors: Float32Array[] } | { id: number; error: string };
 
@@ -31,7 +36,13 @@ const priority = (workerData as EmbedWorkerData | undefined)?.background ? lower
 const embedder = UseLiteEmbedder.load();
 embedder.then((model) => port.postMessage({ backend: model.backend, priority } satisfies WorkerReady), () => undefined); // a failed load answers each request
 
-port.on('message', (request: EmbedRequest) => {
+port.on('message', (request: EmbedRequest | CloseRequest) => {
+  if ('close' in request) {
+    // Terminating a thread while ONNX Runtime is creating its session aborts the whole process ("terminate called after
+    // throwing an instance of 'Napi::Error'"), so the worker lets the load finish, releases the session, and ends itself.
+    void embedder.then((model) => model.dispose(), () => undefined).finally(() => port.close());
+    return;
+  }
   embedder
     .then((model) => model.embed(request.texts))
     .then(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cosine } from '../../models/embed/embedder.js';
 import { UseLitePool } from '../../models/embed/use-lite-pool.js';
+import { spawnScript } from '../helpers/child-process.js';
 import { realEmbedder } from '../helpers/embedder.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 
@@ -79,6 +80,18 @@ describe('UseLitePool (the encoder on worker threads, from the built worker)', (
     await expect(broken.embed(['c'])).rejects.toThrow(/embedding worker/);
     await expect(broken.backend()).rejects.toThrow(/embedding worker/);
     await broken.dispose();
+  });
+
+  it('closes right after its first answer, another worker perhaps still loading its model, without aborting the process', async () => {
+    // Terminating a worker inside ONNX Runtime's session creation aborted the CLI about one run in four.
+    for (let run = 0; run < 5; run++) {
+      const child = spawnScript('test/fixtures/pool-close-child.ts', []);
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? signal)));
+      expect({ code, output: output.trim() }, `run ${run}`).toEqual({ code: 0, output: 'closed' });
+    }
   });
 
   it('says to build the engine when the worker script is missing', () => {
