@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chunk, type Embedder } from './embedder.js';
+import type { Embedder } from './embedder.js';
+import { embedByLength, useEncodings } from './length-batches.js';
 import { ensureTfBackend, type TfBackendInfo } from '../util/tf-backend.js';
 import { USE_LITE_ID } from './use-lite.js';
 import { useLiteModelDir } from './use-lite-weights.js';
 import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
-
-/** Sentences per model call, sorted by token count (16 was fastest on the wasm backend). */
-const BATCH = 16;
 
 interface ModelJson {
   modelTopology: tf.io.ModelArtifacts['modelTopology'];
@@ -46,18 +44,7 @@ export class UseLiteTfjsReference implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    // An empty sentence would vanish from the graph's sparse input, so it is fed a lone unknown token instead.
-    const encodings = texts.map((text) => {
-      const ids = this.tokenizer.encode(text);
-      return ids.length ? ids : [0];
-    });
-    const byLength = encodings.map((_, i) => i).sort((a, b) => encodings[a]!.length - encodings[b]!.length);
-    const out = new Array<Float32Array>(texts.length);
-    for (const rows of chunk(byLength, BATCH)) {
-      const vectors = await this.embedBatch(rows.map((row) => encodings[row]!));
-      rows.forEach((row, i) => (out[row] = vectors[i]!));
-    }
-    return out;
+    return embedByLength(useEncodings(this.tokenizer, texts), (batch) => this.embedBatch(batch));
   }
 
   /** One model call: the graph takes a sparse [sentence, position] -> token id batch. */

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { chunk, type Embedder } from './embedder.js';
+import type { Embedder } from './embedder.js';
+import { embedByLength, useEncodings } from './length-batches.js';
 import { buildUseLiteGraph, USE_LITE_INPUTS, USE_LITE_OUTPUT } from './use-lite-graph.js';
 import { readUseLiteFiles } from './use-lite-weights.js';
 import { UseTokenizer } from './use-tokenizer.js';
@@ -10,11 +11,6 @@ import { UseTokenizer } from './use-tokenizer.js';
  * embedding caches made by either stay valid.
  */
 export const USE_LITE_ID = 'tfjs:universal-sentence-encoder-lite';
-/**
- * Sentences per model call. A call pads its sentences to the longest, so
- * calls take sentences of similar length (sorted by token count).
- */
-const BATCH = 16;
 /** What a padded position adds to an attention score: nothing survives the softmax. */
 const MASKED = -1e9;
 
@@ -60,18 +56,7 @@ export class UseLiteEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    // An empty sentence is fed a lone unknown token, as the published graph's sparse input needs one.
-    const encodings = texts.map((text) => {
-      const ids = this.tokenizer.encode(text).slice(0, this.maxTokens);
-      return ids.length ? ids : [0];
-    });
-    const byLength = encodings.map((_, i) => i).sort((a, b) => encodings[a]!.length - encodings[b]!.length);
-    const out = new Array<Float32Array>(texts.length);
-    for (const rows of chunk(byLength, BATCH)) {
-      const vectors = await this.embedBatch(rows.map((row) => encodings[row]!));
-      rows.forEach((row, i) => (out[row] = vectors[i]!));
-    }
-    return out;
+    return embedByLength(useEncodings(this.tokenizer, texts, this.maxTokens), (batch) => this.embedBatch(batch));
   }
 
   /** One model call on a padded batch; padding is masked out of attention and pooling. */

@@ -211,9 +211,9 @@ export class MemoryTable {
   async textSearch(text: string, k: number, filter: MemoryFilter): Promise<ScoredMemory[]> {
     const mirror = await this.loadedMirror();
     const query = () => {
-      let query = this.table.query().fullTextSearch(text, { columns: 'text' }).limit(k);
+      const search = this.table.query().fullTextSearch(text, { columns: 'text' }).limit(k);
       const where = predicate(filter);
-      return where ? query.where(where) : query;
+      return where ? search.where(where) : search;
     };
     let hits: ScoredMemory[] | undefined;
     if (mirror) {
