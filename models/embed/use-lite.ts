@@ -13,6 +13,8 @@ import { UseTokenizer } from './use-tokenizer.js';
 export const USE_LITE_ID = 'tfjs:universal-sentence-encoder-lite';
 /** What a padded position adds to an attention score: nothing survives the softmax. */
 const MASKED = -1e9;
+/** ONNX Runtime threads per encoder: parallelism comes from the pool's workers, one encoder per core. */
+const THREADS = 1;
 
 /** Where the encoder runs, reported by benchmarks. */
 export interface EncoderBackend {
@@ -42,16 +44,16 @@ export class UseLiteEmbedder implements Embedder {
     this.dimension = dimension;
   }
 
-  static async load({ threads = 1 } = {}): Promise<UseLiteEmbedder> {
+  static async load(): Promise<UseLiteEmbedder> {
     const { tensors, vocabulary } = await readUseLiteFiles();
     const graph = buildUseLiteGraph(tensors);
     const session = await ort.InferenceSession.create(graph.model, {
       executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
+      intraOpNumThreads: THREADS,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
     });
-    const backend: EncoderBackend = { name: 'onnxruntime-cpu', reason: `ONNX Runtime ${ort.env.versions.common} CPU kernels, ${threads} thread(s) per encoder` };
+    const backend: EncoderBackend = { name: 'onnxruntime-cpu', reason: `ONNX Runtime ${ort.env.versions.common} CPU kernels, ${THREADS} thread per encoder` };
     return new UseLiteEmbedder(session, new UseTokenizer(vocabulary), graph.maxTokens, graph.dimension, backend);
   }
 
