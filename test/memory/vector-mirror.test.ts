@@ -77,6 +77,13 @@ async function expectTextSearchAndCountMatchRows(store: MemoryStore, dir: string
   }
 }
 
+/** Forty searches asked for at once (scored together, 16 a pass) give exactly what each gives asked for alone. */
+async function expectConcurrentSearchesMatchAlone(store: MemoryStore, vectors: TopicVectors, random: () => number): Promise<void> {
+  const searches = Array.from({ length: 40 }, () => ({ query: vectors.next(), options: { k: 1 + Math.floor(random() * 80), ...randomFilter(random) } }));
+  const together = await Promise.all(searches.map(({ query, options }) => store.search(query, options)));
+  for (const [i, { query, options }] of searches.entries()) expect(together[i], `search ${i} ${JSON.stringify(options)}`).toEqual(await store.search(query, options));
+}
+
 describe('the vector mirror answers as LanceDB does', () => {
   it('gives LanceDB exact results (vector and full-text) under adds, edits, deletes, undo, random filters, sources, reopening and a write around it; a read-only store asks LanceDB', async () => {
     const dir = tempDir();
@@ -96,6 +103,7 @@ describe('the vector mirror answers as LanceDB does', () => {
       }));
       const added = await store.addMany(inputs);
       await expectMirrorMatchesLance(store, vectors, random, 'after adds');
+      await expectConcurrentSearchesMatchAlone(store, vectors, random);
       await expectTextSearchAndCountMatchRows(store, dir, vectors, random, 'after adds');
 
       const ids = added.map((op) => op.memory_id!);
