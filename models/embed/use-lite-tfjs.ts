@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Embedder } from './embedder.js';
 import { embedByLength, useEncodings } from './length-batches.js';
 import { ensureTfBackend, type TfBackendInfo } from '../util/tf-backend.js';
 import { USE_LITE_ID } from './use-lite.js';
-import { useLiteModelDir } from './use-lite-weights.js';
-import { UseTokenizer, type UseVocabulary } from './use-tokenizer.js';
-
-interface ModelJson {
-  modelTopology: tf.io.ModelArtifacts['modelTopology'];
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-}
+import { readPublishedUseLite } from './use-lite-weights.js';
+import { UseTokenizer } from './use-tokenizer.js';
 
 /**
  * The published USE-lite graph as it ships (a TF.js graph model), run on
@@ -34,11 +24,15 @@ export class UseLiteTfjsReference implements Embedder {
 
   static async load(): Promise<UseLiteTfjsReference> {
     const backend = await ensureTfBackend();
-    const dir = useLiteModelDir();
-    const [artifacts, vocabulary] = await Promise.all([
-      readArtifacts(dir),
-      readFile(join(dir, 'vocab.json'), 'utf8').then((text) => JSON.parse(text) as UseVocabulary),
-    ]);
+    const { modelJson, weights, vocabulary } = await readPublishedUseLite();
+    const artifacts: tf.io.ModelArtifacts = {
+      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      ...(modelJson.format !== undefined && { format: modelJson.format }),
+      ...(modelJson.generatedBy !== undefined && { generatedBy: modelJson.generatedBy }),
+      ...(modelJson.convertedBy !== undefined && { convertedBy: modelJson.convertedBy }),
+    };
     const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
     return new UseLiteTfjsReference(model, new UseTokenizer(vocabulary), backend);
   }
@@ -76,22 +70,4 @@ export class UseLiteTfjsReference implements Embedder {
   async dispose(): Promise<void> {
     this.model.dispose();
   }
-}
-
-/** Reads a TF.js graph model (model.json + weight shards) from a folder without fetch. */
-async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
-  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelJson;
-  const weightSpecs = manifest.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(
-    manifest.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(dir, path))),
-  );
-  const weights = Buffer.concat(shards);
-  return {
-    modelTopology: manifest.modelTopology,
-    weightSpecs,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    format: manifest.format,
-    generatedBy: manifest.generatedBy,
-    convertedBy: manifest.convertedBy,
-  };
 }

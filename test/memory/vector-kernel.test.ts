@@ -34,15 +34,16 @@ describe('the SIMD dot-product kernel', () => {
     }
   });
 
-  it.each([16, 512, 1536])('equals the same sums in plain f32 arithmetic, bit for bit, at %i dimensions', (dimension) => {
-    const rows = randomVectors(37, dimension, dimension);
-    const [query] = randomVectors(1, dimension, 7);
+  it.each([16, 512, 1536])('equals the same sums in plain f32 arithmetic, bit for bit, at %i dimensions, for several queries in one pass', (dimension) => {
+    const rows = randomVectors(300, dimension, dimension); // more than one block of rows
+    const queries = randomVectors(3, dimension, 7);
     const matrix = new VectorMatrix(dimension, 4); // small, so that adding rows grows the memory
     rows.forEach((row, i) => {
       matrix.reserve(i + 1);
       matrix.setRow(i, row);
     });
-    expect(Array.from(matrix.dots(query!, rows.length))).toEqual(rows.map((row) => dotInKernelOrder(query!, row)));
+    const dots = matrix.dotsMany(queries, rows.length);
+    queries.forEach((query, q) => expect(Array.from(dots[q]!)).toEqual(rows.map((row) => dotInKernelOrder(query, row))));
   });
 
   it('falls back to a plain loop for a dimension the kernel does not take (not a multiple of 16), and moves rows', () => {
@@ -52,6 +53,6 @@ describe('the SIMD dot-product kernel', () => {
     rows.forEach((row, i) => matrix.setRow(i, row));
     matrix.copyRow(4, 1);
     const expected = [rows[0]!, rows[4]!, rows[2]!, rows[3]!].map((row) => Math.fround(row.reduce((sum, x, i) => sum + x * query![i]!, 0)));
-    Array.from(matrix.dots(query!, 4)).forEach((dot, i) => expect(dot).toBeCloseTo(expected[i]!, 5));
+    Array.from(matrix.dotsMany([query!], 4)[0]!).forEach((dot, i) => expect(dot).toBeCloseTo(expected[i]!, 5));
   });
 });

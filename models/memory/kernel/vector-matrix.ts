@@ -89,11 +89,6 @@ export class VectorMatrix {
     this.floats.copyWithin(d * (QUERY_SLOTS + to), d * (QUERY_SLOTS + from), d * (QUERY_SLOTS + 1 + from));
   }
 
-  /** Dot products of `query` with rows 0..n-1, as a view (valid until the next call or `reserve`). */
-  dots(query: Float32Array, n: number): Float32Array {
-    return this.dotsMany([query], n)[0]!;
-  }
-
   /**
    * Dot products of each query (at most `QUERY_SLOTS`) with rows 0..n-1, one
    * view per query (valid until the next call or `reserve`), in one pass over
